@@ -1,0 +1,73 @@
+with
+
+customers as (
+
+    select
+        customer_id,
+        customer_name,
+        country_code,
+        created_at
+    from {{ ref('stg_billing__customers') }}
+    where
+        not is_test
+        and cast(created_at as date) <= {{ as_of_date() }}
+
+),
+
+crm_accounts as (
+
+    select * from {{ ref('int_customer_crm_accounts_resolved') }}
+
+),
+
+joined as (
+
+    select
+        customers.customer_id,
+        customers.customer_name,
+        coalesce(crm_accounts.segment, 'Unassigned') as segment,
+        crm_accounts.industry,
+        crm_accounts.region,
+        coalesce(crm_accounts.country_code, customers.country_code)
+            as country_code,
+        crm_accounts.acquisition_channel,
+        referrers.customer_id as referred_by_customer_id,
+        crm_accounts.account_id as crm_account_id,
+        customers.created_at
+    from customers
+    left join crm_accounts
+        on customers.customer_id = crm_accounts.customer_id
+    left join customers as referrers
+        on crm_accounts.referred_by_billing_customer_id = referrers.customer_id
+
+),
+
+final as (
+
+    select
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(customer_name as {{ dbt.type_string() }}) as customer_name,
+        cast(segment as {{ dbt.type_string() }}) as segment,
+        cast(industry as {{ dbt.type_string() }}) as industry,
+        cast(region as {{ dbt.type_string() }}) as region,
+        cast(country_code as {{ dbt.type_string() }}) as country_code,
+        cast(acquisition_channel as {{ dbt.type_string() }})
+            as acquisition_channel,
+        cast(referred_by_customer_id as {{ dbt.type_string() }})
+            as referred_by_customer_id,
+        -- Revenue and lifecycle columns: filled by the revenue core, value
+        -- score and lifecycle marts (issues 3 and 5); typed nulls until then.
+        cast(null as date) as first_active_month,
+        cast(null as date) as last_active_month,
+        cast(null as {{ dbt.type_boolean() }}) as is_active,
+        cast(null as decimal(38, 9)) as current_mrr,
+        cast(null as {{ dbt.type_int() }}) as tenure_months,
+        cast(null as {{ dbt.type_string() }}) as lifecycle_stage,
+        cast(null as {{ dbt.type_string() }}) as value_tier,
+        cast(crm_account_id as {{ dbt.type_string() }}) as crm_account_id,
+        cast(created_at as {{ dbt.type_timestamp() }}) as created_at
+    from joined
+
+)
+
+select * from final

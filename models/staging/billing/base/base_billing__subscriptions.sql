@@ -1,0 +1,31 @@
+{% set rules = [
+        (
+            'unknown_billing_customer',
+            "customer_id is null or " ~ is_unknown_billing_customer('customer_id')
+        ),
+] %}
+
+with
+
+typed as (
+
+    select
+        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
+        {{ map_category('status', 'subscription_status', 'unknown') }} as status,
+        cast(canceled_at as {{ dbt.type_timestamp() }}) as canceled_at,
+        cast(auto_renew as {{ dbt.type_boolean() }}) as auto_renew,
+        cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
+        {{ landing_row_struct('source') }} as _raw_row
+    from {{ source('billing', 'billing_subscriptions') }} as source
+
+),
+
+checked as (
+
+    {{ landing_checks('typed', 'billing_subscriptions', rules) | indent(4) }}
+
+)
+
+select * from checked

@@ -1,0 +1,26 @@
+{% set rules = [] %}
+
+with
+
+typed as (
+
+    select
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        nullif(trim(cast(job_title as {{ dbt.type_string() }})), '') as job_title,
+        email is not null as has_email,
+        phone is not null as has_phone,
+        cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
+        cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
+        {{ landing_row_struct('source') }} as _raw_row
+    from {{ source('crm', 'crm_contacts') }} as source
+
+),
+
+checked as (
+
+    {{ landing_checks('typed', 'crm_contacts', rules) | indent(4) }}
+
+)
+
+select * from checked

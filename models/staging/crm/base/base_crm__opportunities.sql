@@ -1,0 +1,37 @@
+{% set rules = [
+        (
+            'currency_without_rate',
+            "amount is not null and " ~ has_no_fx_rate(
+                'currency', 'coalesce(close_date, cast(created_at as date))'
+            )
+        ),
+] %}
+
+with
+
+typed as (
+
+    select
+        cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
+        {{ map_category('opportunity_type', 'opportunity_type', 'other') }} as opportunity_type,
+        {{ map_category('stage', 'opportunity_stage', 'unknown') }} as stage,
+        cast(amount as decimal(18, 2)) as amount,
+        {{ clean_code('currency') }} as currency,
+        cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
+        cast(close_date as date) as close_date,
+        {{ map_category('reason_code', 'opportunity_reason', 'other') }} as reason_code,
+        cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
+        {{ landing_row_struct('source') }} as _raw_row
+    from {{ source('crm', 'crm_opportunities') }} as source
+
+),
+
+checked as (
+
+    {{ landing_checks('typed', 'crm_opportunities', rules) | indent(4) }}
+
+)
+
+select * from checked

@@ -1,0 +1,36 @@
+{% set rules = [
+        (
+            'invalid_date_range',
+            "closed_at < opened_at"
+        ),
+        (
+            'score_out_of_range',
+            "csat_score not between 1 and 5"
+        ),
+] %}
+
+with
+
+typed as (
+
+    select
+        cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(opened_at as {{ dbt.type_timestamp() }}) as opened_at,
+        cast(closed_at as {{ dbt.type_timestamp() }}) as closed_at,
+        {{ map_category('priority', 'ticket_priority', 'unknown') }} as priority,
+        {{ map_category('category', 'ticket_category', 'other') }} as category,
+        cast(csat_score as {{ dbt.type_int() }}) as csat_score,
+        cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
+        {{ landing_row_struct('source') }} as _raw_row
+    from {{ source('crm', 'crm_support_tickets') }} as source
+
+),
+
+checked as (
+
+    {{ landing_checks('typed', 'crm_support_tickets', rules) | indent(4) }}
+
+)
+
+select * from checked
