@@ -25,15 +25,15 @@ joined as (
     select
         customers.customer_id,
         customers.customer_name,
-        coalesce(crm_accounts.segment, 'Unassigned') as segment,
         crm_accounts.industry,
         crm_accounts.region,
-        coalesce(crm_accounts.country_code, customers.country_code)
-            as country_code,
         crm_accounts.acquisition_channel,
         referrers.customer_id as referred_by_customer_id,
         crm_accounts.account_id as crm_account_id,
-        customers.created_at
+        customers.created_at,
+        coalesce(crm_accounts.segment, 'Unassigned') as segment,
+        coalesce(crm_accounts.country_code, customers.country_code)
+            as country_code
     from customers
     left join crm_accounts
         on customers.customer_id = crm_accounts.customer_id

@@ -5,7 +5,7 @@
     select
         cast('{{ entry.table }}' as {{ dbt.type_string() }}) as source_table,
         {{ landing_record_key(entry['keys']) }} as record_key,
-        _quarantine_rule as rule,
+        _quarantine_rule as rule,  -- noqa: RF04
         {{ landing_row_json('_raw_row') }} as raw_record,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
             as detected_at

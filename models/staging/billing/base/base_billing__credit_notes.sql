@@ -1,11 +1,12 @@
 {% set rules = [
         (
             'unknown_billing_customer',
-            "customer_id is null or " ~ is_unknown_billing_customer('customer_id')
+            "customer_id is null or "
+            ~ is_unknown_billing_customer('typed.customer_id')
         ),
         (
             'currency_without_rate',
-            has_no_fx_rate('currency', 'issued_date')
+            has_no_fx_rate('typed.currency', 'typed.issued_date')
         ),
 ] %}
 
@@ -22,8 +23,8 @@ typed as (
         {{ clean_code('currency') }} as currency,
         {{ map_category('reason', 'credit_note_reason', 'other') }} as reason,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('billing', 'billing_credit_notes') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('billing', 'billing_credit_notes') }} as landing_row
 
 ),
 

@@ -6,15 +6,17 @@ typed as (
 
     select
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
-        nullif(trim(cast(customer_name as {{ dbt.type_string() }})), '') as customer_name,
+        nullif(trim(cast(customer_name as {{ dbt.type_string() }})), '')
+            as customer_name,
         {{ clean_code('country_code') }} as country_code,
         {{ clean_code('currency') }} as currency,
-        coalesce(cast(payment_terms_days as {{ dbt.type_int() }}), 30) as payment_terms_days,
+        coalesce(cast(payment_terms_days as {{ dbt.type_int() }}), 30)
+            as payment_terms_days,
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
         coalesce(cast(is_test as {{ dbt.type_boolean() }}), false) as is_test,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('billing', 'billing_customers') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('billing', 'billing_customers') }} as landing_row
 
 ),
 

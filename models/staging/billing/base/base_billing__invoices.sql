@@ -1,7 +1,8 @@
 {% set rules = [
         (
             'unknown_billing_customer',
-            "customer_id is null or " ~ is_unknown_billing_customer('customer_id')
+            "customer_id is null or "
+            ~ is_unknown_billing_customer('typed.customer_id')
         ),
         (
             'invalid_date_range',
@@ -9,7 +10,7 @@
         ),
         (
             'currency_without_rate',
-            has_no_fx_rate('currency', 'invoice_date')
+            has_no_fx_rate('typed.currency', 'typed.invoice_date')
         ),
 ] %}
 
@@ -27,8 +28,8 @@ typed as (
         {{ map_category('status', 'invoice_status', 'unknown') }} as status,
         cast(total_amount as decimal(18, 2)) as total_amount,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('billing', 'billing_invoices') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('billing', 'billing_invoices') }} as landing_row
 
 ),
 

@@ -1,11 +1,12 @@
 {% set rules = [
         (
             'unknown_billing_customer',
-            "customer_id is null or " ~ is_unknown_billing_customer('customer_id')
+            "customer_id is null or "
+            ~ is_unknown_billing_customer('typed.customer_id')
         ),
         (
             'currency_without_rate',
-            has_no_fx_rate('currency', 'cast(paid_at as date)')
+            has_no_fx_rate('typed.currency', 'cast(typed.paid_at as date)')
         ),
 ] %}
 
@@ -22,8 +23,8 @@ typed as (
         {{ clean_code('currency') }} as currency,
         {{ map_category('status', 'payment_status', 'unknown') }} as status,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('billing', 'billing_payments') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('billing', 'billing_payments') }} as landing_row
 
 ),
 

@@ -11,15 +11,20 @@ typed as (
 
     select
         cast(plan_id as {{ dbt.type_string() }}) as plan_id,
-        nullif(trim(cast(plan_name as {{ dbt.type_string() }})), '') as plan_name,
-        {{ map_category('product_family', 'product_family', 'other') }} as product_family,
-        cast(billing_interval_months as {{ dbt.type_int() }}) as billing_interval_months,
+        nullif(trim(cast(plan_name as {{ dbt.type_string() }})), '')
+            as plan_name,
+        {{ map_category(
+            'product_family', 'product_family', 'other'
+        ) }}
+            as product_family,
+        cast(billing_interval_months as {{ dbt.type_int() }})
+            as billing_interval_months,
         cast(is_recurring as {{ dbt.type_boolean() }}) as is_recurring,
         cast(list_price as decimal(18, 4)) as list_price,
         {{ clean_code('currency') }} as currency,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('billing', 'billing_plans') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('billing', 'billing_plans') }} as landing_row
 
 ),
 

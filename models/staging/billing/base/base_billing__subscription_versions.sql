@@ -17,7 +17,7 @@
         ),
         (
             'currency_without_rate',
-            has_no_fx_rate('currency', 'valid_from')
+            has_no_fx_rate('typed.currency', 'typed.valid_from')
         ),
 ] %}
 
@@ -32,20 +32,24 @@ typed as (
         cast(quantity as {{ dbt.type_int() }}) as quantity,
         cast(unit_price as decimal(18, 4)) as unit_price,
         coalesce(cast(discount_pct as decimal(5, 2)), 0) as discount_pct,
-        cast(billing_interval_months as {{ dbt.type_int() }}) as billing_interval_months,
+        cast(billing_interval_months as {{ dbt.type_int() }})
+            as billing_interval_months,
         {{ clean_code('currency') }} as currency,
         cast(valid_from as date) as valid_from,
         cast(valid_to as date) as valid_to,
         cast(contract_end_date as date) as contract_end_date,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('billing', 'billing_subscription_versions') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('billing', 'billing_subscription_versions') }} as landing_row
 
 ),
 
 checked as (
 
-    {{ landing_checks('typed', 'billing_subscription_versions', rules) | indent(4) }}
+    {{
+        landing_checks('typed', 'billing_subscription_versions', rules)
+        | indent(4)
+    }}
 
 )
 

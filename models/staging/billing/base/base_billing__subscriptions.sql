@@ -1,7 +1,8 @@
 {% set rules = [
         (
             'unknown_billing_customer',
-            "customer_id is null or " ~ is_unknown_billing_customer('customer_id')
+            "customer_id is null or "
+            ~ is_unknown_billing_customer('typed.customer_id')
         ),
 ] %}
 
@@ -13,12 +14,13 @@ typed as (
         cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
-        {{ map_category('status', 'subscription_status', 'unknown') }} as status,
+        {{ map_category('status', 'subscription_status', 'unknown') }}
+            as status,
         cast(canceled_at as {{ dbt.type_timestamp() }}) as canceled_at,
         cast(auto_renew as {{ dbt.type_boolean() }}) as auto_renew,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('billing', 'billing_subscriptions') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('billing', 'billing_subscriptions') }} as landing_row
 
 ),
 

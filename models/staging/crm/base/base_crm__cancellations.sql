@@ -10,11 +10,15 @@ typed as (
         cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
         cast(requested_at as {{ dbt.type_timestamp() }}) as requested_at,
         cast(effective_date as date) as effective_date,
-        {{ map_category('reason_code', 'cancellation_reason', 'other') }} as reason_code,
-        nullif(trim(cast(reason_detail as {{ dbt.type_string() }})), '') as reason_detail,
+        {{ map_category(
+            'reason_code', 'cancellation_reason', 'other'
+        ) }}
+            as reason_code,
+        nullif(trim(cast(reason_detail as {{ dbt.type_string() }})), '')
+            as reason_detail,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('crm', 'crm_cancellations') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('crm', 'crm_cancellations') }} as landing_row
 
 ),
 

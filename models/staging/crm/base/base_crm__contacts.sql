@@ -7,13 +7,14 @@ typed as (
     select
         cast(contact_id as {{ dbt.type_string() }}) as contact_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
-        nullif(trim(cast(job_title as {{ dbt.type_string() }})), '') as job_title,
+        nullif(trim(cast(job_title as {{ dbt.type_string() }})), '')
+            as job_title,
         email is not null as has_email,
         phone is not null as has_phone,
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('crm', 'crm_contacts') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('crm', 'crm_contacts') }} as landing_row
 
 ),
 

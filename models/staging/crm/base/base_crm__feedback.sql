@@ -8,11 +8,14 @@ typed as (
         cast(feedback_id as {{ dbt.type_string() }}) as feedback_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(submitted_at as {{ dbt.type_timestamp() }}) as submitted_at,
-        {{ map_category('feedback_type', 'feedback_type', 'other') }} as feedback_type,
+        {{ map_category(
+            'feedback_type', 'feedback_type', 'other'
+        ) }}
+            as feedback_type,
         {{ map_category('sentiment', 'sentiment', 'unknown') }} as sentiment,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('crm', 'crm_feedback') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('crm', 'crm_feedback') }} as landing_row
 
 ),
 

@@ -16,11 +16,14 @@ typed as (
         cast(responded_at as {{ dbt.type_timestamp() }}) as responded_at,
         cast(score as {{ dbt.type_int() }}) as score,
         cast(would_refer as {{ dbt.type_boolean() }}) as would_refer,
-        {{ map_category('not_referring_reason', 'not_referring_reason', 'other') }} as not_referring_reason,
+        {{ map_category(
+            'not_referring_reason', 'not_referring_reason', 'other'
+        ) }}
+            as not_referring_reason,
         comment is not null as has_comment,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('crm', 'crm_nps_responses') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('crm', 'crm_nps_responses') }} as landing_row
 
 ),
 

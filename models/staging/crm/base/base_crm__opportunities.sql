@@ -2,7 +2,8 @@
         (
             'currency_without_rate',
             "amount is not null and " ~ has_no_fx_rate(
-                'currency', 'coalesce(close_date, cast(created_at as date))'
+                'typed.currency',
+                'coalesce(typed.close_date, cast(typed.created_at as date))'
             )
         ),
 ] %}
@@ -15,16 +16,23 @@ typed as (
         cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
-        {{ map_category('opportunity_type', 'opportunity_type', 'other') }} as opportunity_type,
-        {{ map_category('stage', 'opportunity_stage', 'unknown') }} as stage,
+        {{ map_category(
+            'opportunity_type', 'opportunity_type', 'other'
+        ) }}
+            as opportunity_type,
+        {{ map_category('stage', 'opportunity_stage', 'unknown') }}
+            as stage,  -- noqa: RF04
         cast(amount as decimal(18, 2)) as amount,
         {{ clean_code('currency') }} as currency,
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
         cast(close_date as date) as close_date,
-        {{ map_category('reason_code', 'opportunity_reason', 'other') }} as reason_code,
+        {{ map_category(
+            'reason_code', 'opportunity_reason', 'other'
+        ) }}
+            as reason_code,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('crm', 'crm_opportunities') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('crm', 'crm_opportunities') }} as landing_row
 
 ),
 

@@ -6,14 +6,17 @@ typed as (
 
     select
         cast(referral_id as {{ dbt.type_string() }}) as referral_id,
-        cast(referrer_account_id as {{ dbt.type_string() }}) as referrer_account_id,
-        nullif(trim(cast(referred_company as {{ dbt.type_string() }})), '') as referred_company,
-        cast(referred_account_id as {{ dbt.type_string() }}) as referred_account_id,
+        cast(referrer_account_id as {{ dbt.type_string() }})
+            as referrer_account_id,
+        nullif(trim(cast(referred_company as {{ dbt.type_string() }})), '')
+            as referred_company,
+        cast(referred_account_id as {{ dbt.type_string() }})
+            as referred_account_id,
         cast(referred_at as {{ dbt.type_timestamp() }}) as referred_at,
         {{ map_category('status', 'referral_status', 'unknown') }} as status,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('crm', 'crm_referrals') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('crm', 'crm_referrals') }} as landing_row
 
 ),
 

@@ -18,12 +18,13 @@ typed as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(opened_at as {{ dbt.type_timestamp() }}) as opened_at,
         cast(closed_at as {{ dbt.type_timestamp() }}) as closed_at,
-        {{ map_category('priority', 'ticket_priority', 'unknown') }} as priority,
+        {{ map_category('priority', 'ticket_priority', 'unknown') }}
+            as priority,
         {{ map_category('category', 'ticket_category', 'other') }} as category,
         cast(csat_score as {{ dbt.type_int() }}) as csat_score,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('source') }} as _raw_row
-    from {{ source('crm', 'crm_support_tickets') }} as source
+        {{ landing_row_struct('landing_row') }} as _raw_row
+    from {{ source('crm', 'crm_support_tickets') }} as landing_row
 
 ),
 

@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Both create/refresh .venv from the pinned requirements first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export CVM_LANDING_DIR ?= data/raw
+export CVM_WAREHOUSE_PATH ?= warehouse/cvm.duckdb
+# Small generated data the test suite builds on.
+TEST_LANDING := target/test_landing
+TEST_WAREHOUSE := target/test_warehouse/cvm.duckdb
+
+.PHONY: run test venv lint sqlfluff dbt-test pytest benchmark clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==24.3.1
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@touch $(STAMP)
+
+## run: the main job end to end on the embedded DuckDB warehouse
+## (generates demo landing data first when the landing directory is empty).
+run: venv
+	$(BIN)/python -m scripts.cvm run
+
+## test: the whole suite (lint, dbt unit + data tests on generated data, pytest).
+test: venv lint sqlfluff dbt-test pytest
+
+lint: venv
+	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
+
+sqlfluff: venv
+	@mkdir -p $(dir $(TEST_WAREHOUSE))
+	CVM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(BIN)/sqlfluff lint models macros tests/singular tests/generic
+
+dbt-test: venv
+	rm -rf $(TEST_LANDING) && mkdir -p $(dir $(TEST_WAREHOUSE)) && rm -f $(TEST_WAREHOUSE)
+	$(BIN)/python scripts/generate_landing_data.py --customers 400 --months 24 \
+	    --seed 7 --dirty --format parquet --out $(TEST_LANDING)
+	CVM_LANDING_DIR=$(TEST_LANDING) CVM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) \
+	    $(BIN)/dbt build --profiles-dir profiles --project-dir .
+
+pytest: venv
+	$(BIN)/python -m pytest tests/python -q
+
+benchmark: venv
+	$(BIN)/python scripts/benchmark_generator.py
+
+clean:
+	rm -rf target logs warehouse .pytest_cache .ruff_cache
