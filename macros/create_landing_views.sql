@@ -58,7 +58,7 @@
 
     {% if found | length > 1 %}
         {{ exceptions.raise_compiler_error(
-            "Landing table '" ~ table ~ "' comes in two forms at once in "
+            "Landing contract violation: table '" ~ table ~ "' comes in two forms at once in "
             ~ landing_dir ~ ": " ~ found | join(' and ')
             ~ " (" ~ forms[found[0]] ~ ", " ~ forms[found[1]] ~ "). "
             ~ "Keep exactly one form per table.") }}
@@ -72,7 +72,8 @@
             {{ return('select ' ~ typed_nulls | join(', ') ~ ' where 1 = 0') }}
         {% endif %}
         {{ exceptions.raise_compiler_error(
-            "Required landing table '" ~ table ~ "' not found in "
+            "Landing contract violation: required table '" ~ table
+            ~ "' not found in "
             ~ landing_dir ~ ": expected " ~ forms.parquet ~ ", " ~ forms.csv
             ~ " or " ~ forms.folder ~ " (see shared/spec/landing_contract.md; "
             ~ "set CVM_LANDING_DIR to the landing directory).") }}
@@ -92,7 +93,8 @@
     {% endfor %}
     {% if missing %}
         {{ exceptions.raise_compiler_error(
-            "Landing table '" ~ table ~ "' (" ~ forms[found[0]]
+            "Landing contract violation: table '" ~ table ~ "' ("
+            ~ forms[found[0]]
             ~ ") is missing required column(s): " ~ missing | join(', ')
             ~ ". The landing contract requires them.") }}
     {% endif %}

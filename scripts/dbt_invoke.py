@@ -1,0 +1,98 @@
+"""Run dbt in process (dbtRunner), one invocation at a time, and explain it.
+
+Outcome -> exit code: 0 success, 1 a model, test or landing check failed,
+2 dbt itself could not run (bad configuration, crash).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from scripts.settings import PROJECT_DIR, Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_CRASH = 0, 1, 2
+# Prefix of the errors raised by the macro create_landing_views.
+LANDING_CONTRACT_ERROR = "Landing contract violation:"
+
+
+@dataclass
+class DbtOutcome:
+    """What a dbt invocation did, reduced to what a scheduler needs."""
+
+    exit_code: int
+    reason: str = ""
+    failures: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _first_line(message: object) -> str:
+    lines = [line.strip() for line in str(message or "").splitlines() if line.strip()]
+    # dbt prefixes errors with a generic line ("Compilation Error in ...");
+    # the line after it says what is wrong.
+    useful = [line for line in lines if not line.endswith(")") or len(lines) == 1]
+    return (useful or lines or ["no message"])[0][:500]
+
+
+def describe_failures(results: object) -> list[str]:
+    """One line per failed node of a dbt result: kind, name and why."""
+    failures = []
+    for result in getattr(results, "results", None) or []:
+        status = str(getattr(result, "status", "")).lower()
+        if status not in {"error", "fail", "runtime error"}:
+            continue
+        node = getattr(result, "node", None)
+        kind = getattr(node, "resource_type", "node")
+        name = getattr(node, "name", "?")
+        message = _first_line(getattr(result, "message", ""))
+        failures.append(f"{kind} {name} {status}: {message}")
+    return failures
+
+
+def run_dbt(args: list[str], settings: Settings) -> DbtOutcome:
+    """Run one dbt command (e.g. ['build']) against the settings' warehouse."""
+    from dbt.cli.main import dbtRunner
+
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    full_args = [
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR / "profiles"),
+    ]
+    with _environment(settings.dbt_env()):
+        try:
+            result = dbtRunner().invoke(full_args)
+        except Exception as error:  # dbt raised instead of reporting
+            return DbtOutcome(EXIT_CRASH, f"dbt crashed: {_first_line(error)}")
+    if result.success:
+        return DbtOutcome(EXIT_OK)
+    failures = describe_failures(result.result)
+    if failures:
+        return DbtOutcome(EXIT_FAILED, failures[0], failures)
+    if result.exception is not None:
+        reason = _first_line(result.exception)
+        if LANDING_CONTRACT_ERROR in str(result.exception):
+            # The landing files break the contract: a data failure, not a crash.
+            start = str(result.exception).index(LANDING_CONTRACT_ERROR)
+            return DbtOutcome(EXIT_FAILED, _first_line(str(result.exception)[start:]))
+        return DbtOutcome(EXIT_CRASH, f"dbt could not run: {reason}")
+    return DbtOutcome(
+        EXIT_FAILED, "dbt reported failure without details; see logs/dbt.log"
+    )

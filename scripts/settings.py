@@ -1,0 +1,75 @@
+"""Settings of a warehouse run, from environment variables (and CLI flags).
+
+Every path is resolved against the project root, so the job behaves the
+same from any working directory (cron, Dagster, a shell).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def _path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def _as_of_date(value: str) -> str | None:
+    if not value.strip():
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise ValueError(
+            f"CVM_AS_OF_DATE must be a date YYYY-MM-DD, got '{value}'"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the landing files are, where the warehouse goes, and the as-of date."""
+
+    landing_dir: Path
+    warehouse_path: Path
+    as_of_date: str | None = None
+    demo_customers: int = 2000
+    demo_months: int = 36
+    demo_seed: int = 42
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        return cls(
+            landing_dir=_path(env.get("CVM_LANDING_DIR", "data/raw")),
+            warehouse_path=_path(env.get("CVM_WAREHOUSE_PATH", "warehouse/cvm.duckdb")),
+            as_of_date=_as_of_date(env.get("CVM_AS_OF_DATE", "")),
+            demo_customers=int(env.get("CVM_DEMO_CUSTOMERS", "2000")),
+            demo_months=int(env.get("CVM_DEMO_MONTHS", "36")),
+            demo_seed=int(env.get("CVM_DEMO_SEED", "42")),
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """The environment variables profiles.yml and dbt_project.yml read."""
+        env = {
+            "CVM_LANDING_DIR": str(self.landing_dir),
+            "CVM_WAREHOUSE_PATH": str(self.warehouse_path),
+        }
+        if self.as_of_date:
+            env["CVM_AS_OF_DATE"] = self.as_of_date
+        return env
+
+
+def landing_is_empty(landing_dir: Path) -> bool:
+    """True when the landing directory is missing or holds no table files."""
+    if not landing_dir.is_dir():
+        return True
+    return not any(
+        child.suffix in {".parquet", ".csv"} or child.is_dir()
+        for child in landing_dir.iterdir()
+        if not child.name.startswith((".", "_"))
+    )

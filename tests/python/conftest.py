@@ -1,0 +1,50 @@
+"""Shared pytest helpers: run the warehouse CLI in a child process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    output: str
+
+
+def run_cli(*args: str, landing: Path, warehouse: Path, **env: str) -> CliResult:
+    """Run ``python -m scripts.cvm`` with its own landing dir and warehouse."""
+    child_env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CVM_") and not key.startswith("DBT_")
+    }
+    child_env.update(
+        CVM_LANDING_DIR=str(landing),
+        CVM_WAREHOUSE_PATH=str(warehouse),
+        # keep dbt's logs and artifacts out of the repository's target/
+        DBT_LOG_PATH=str(warehouse.parent / "logs"),
+        DBT_TARGET_PATH=str(warehouse.parent / "target"),
+        **env,
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "scripts.cvm", *args],
+        cwd=PROJECT_DIR,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return CliResult(completed.returncode, completed.stdout + completed.stderr)
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "cvm.duckdb"

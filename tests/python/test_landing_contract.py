@@ -1,0 +1,108 @@
+"""The landing contract at the door: forms, optional tables, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import run_cli
+from landing_fixture import contract, write_minimal_landing
+
+OPTIONAL = ("crm_feedback", "product_usage_daily")
+
+
+def _fail_line(output: str) -> str:
+    return next(line for line in output.splitlines() if "FAILED" in line)
+
+
+def test_contract_lists_every_table_and_marks_optional_ones() -> None:
+    tables = contract()
+    assert len(tables) == 19
+    assert {name for name, spec in tables.items() if spec["optional"]} == set(OPTIONAL)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "folder"])
+def test_builds_from_each_form_and_without_optional_tables(
+    tmp_path: Path, warehouse: Path, fmt: str
+) -> None:
+    # csv files for every table / folders of parquet parts with the optional
+    # tables missing altogether; parquet files are built by `make dbt-test`.
+    skip = OPTIONAL if fmt == "folder" else ()
+    landing = write_minimal_landing(tmp_path / "landing", fmt, skip=skip)
+
+    result = run_cli("build", landing=landing, warehouse=warehouse)
+
+    assert result.exit_code == 0, result.output[-3000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.sql("select count(*) from marts.dim_customers").fetchone() == (1,)
+    feedback_rows = con.sql("select count(*) from staging.stg_crm__feedback").fetchone()
+    assert feedback_rows == ((0,) if fmt == "folder" else (1,))
+    # an absent optional table still has its contract's typed columns
+    types = dict(
+        con.sql(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'staging' and table_name = 'stg_product__usage_daily'"
+        ).fetchall()
+    )
+    assert types["usage_date"] == "DATE"
+    assert types["key_actions"] == "INTEGER"
+    con.close()
+
+
+def test_missing_required_table_names_it(tmp_path: Path, warehouse: Path) -> None:
+    landing = write_minimal_landing(tmp_path / "landing", skip=("billing_invoices",))
+
+    result = run_cli("build", landing=landing, warehouse=warehouse)
+
+    assert result.exit_code == 1
+    line = _fail_line(result.output)
+    assert "required table 'billing_invoices' not found" in line
+    assert "billing_invoices.parquet" in line
+
+
+def test_missing_required_column_names_table_and_column(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    landing = write_minimal_landing(
+        tmp_path / "landing",
+        "parquet",
+        drop_columns={
+            "billing_subscription_versions": ("contract_end_date", "quantity")
+        },
+    )
+
+    result = run_cli("build", landing=landing, warehouse=warehouse)
+
+    assert result.exit_code == 1
+    line = _fail_line(result.output)
+    assert "table 'billing_subscription_versions'" in line
+    assert "missing required column(s): quantity, contract_end_date" in line
+
+
+def test_table_in_two_forms_is_an_error(tmp_path: Path, warehouse: Path) -> None:
+    landing = write_minimal_landing(tmp_path / "landing", "csv")
+    duckdb.sql(
+        f"copy (select * from read_csv('{landing}/crm_referrals.csv')) "
+        f"to '{landing}/crm_referrals.parquet'"
+    )
+
+    result = run_cli("build", landing=landing, warehouse=warehouse)
+
+    assert result.exit_code == 1
+    line = _fail_line(result.output)
+    assert "table 'crm_referrals' comes in two forms" in line
+    assert "parquet and csv" in line
+
+
+def test_bad_as_of_date_is_a_configuration_error(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    landing = write_minimal_landing(tmp_path / "landing", "csv")
+
+    result = run_cli(
+        "build", "--as-of", "31/10/2026", landing=landing, warehouse=warehouse
+    )
+
+    assert result.exit_code == 2
+    assert "as_of_date must be a date YYYY-MM-DD, got '31/10/2026'" in result.output
