@@ -1,0 +1,230 @@
+{#- The one customer-month MRR model: MRR, the previous month restated at
+    this month's rates, and the movement classification (marts.md). -#}
+
+with
+
+months as (
+
+    select
+        month_start,
+        measured_on
+    from {{ ref('util_months') }}
+
+),
+
+versions as (
+
+    select
+        customer_id,
+        currency,
+        native_mrr,
+        valid_from,
+        valid_to
+    from {{ ref('int_subscription_versions_priced') }}
+    where native_mrr <> 0
+
+),
+
+rates as (
+
+    select
+        month_start,
+        currency,
+        rate_to_reporting
+    from {{ ref('int_fx_rates_monthly') }}
+
+),
+
+-- native MRR per customer, currency and month: the versions in force on the
+-- month's measuring day (valid_from <= day < valid_to)
+native_monthly as (
+
+    select
+        versions.customer_id,
+        versions.currency,
+        months.month_start,
+        sum(versions.native_mrr) as native_mrr
+    from versions
+    inner join months
+        on
+            versions.valid_from <= months.measured_on
+            and (
+                versions.valid_to is null
+                or versions.valid_to > months.measured_on
+            )
+    group by 1, 2, 3
+
+),
+
+-- each month's native MRR counts as "current" in its month and as
+-- "previous" in the next month
+contributions as (
+
+    select
+        customer_id,
+        currency,
+        month_start,
+        native_mrr as current_native_mrr,
+        cast(0 as decimal(38, 10)) as previous_native_mrr
+    from native_monthly
+
+    union all
+
+    select
+        customer_id,
+        currency,
+        cast({{ dbt.dateadd('month', 1, 'month_start') }} as date)
+            as month_start,
+        cast(0 as decimal(38, 10)) as current_native_mrr,
+        native_mrr as previous_native_mrr
+    from native_monthly
+
+),
+
+converted as (
+
+    select
+        contributions.customer_id,
+        contributions.month_start,
+        sum(
+            cast(
+                contributions.current_native_mrr
+                * this_month.rate_to_reporting as decimal(38, 10)
+            )
+        ) as mrr,
+        sum(
+            cast(
+                contributions.previous_native_mrr
+                * coalesce(last_month.rate_to_reporting, 0) as decimal(38, 10)
+            )
+        ) as previous_mrr,
+        sum(
+            cast(
+                contributions.previous_native_mrr
+                * this_month.rate_to_reporting as decimal(38, 10)
+            )
+        ) as previous_mrr_cc
+    from contributions
+    -- drops the month after the as-of month
+    inner join months
+        on contributions.month_start = months.month_start
+    inner join rates as this_month
+        on
+            contributions.currency = this_month.currency
+            and contributions.month_start = this_month.month_start
+    left join rates as last_month
+        on
+            contributions.currency = last_month.currency
+            and last_month.month_start = cast(
+                {{ dbt.dateadd('month', -1, 'contributions.month_start') }}
+                as date
+            )
+    group by 1, 2
+
+),
+
+first_active as (
+
+    select
+        customer_id,
+        min(month_start) as first_active_month
+    from converted
+    where mrr > 0
+    group by 1
+
+),
+
+-- every month from the customer's first active month to the as-of month
+grid as (
+
+    select
+        first_active.customer_id,
+        months.month_start,
+        first_active.first_active_month
+    from first_active
+    inner join months
+        on months.month_start >= first_active.first_active_month
+
+),
+
+filled as (
+
+    select
+        grid.customer_id,
+        grid.month_start,
+        grid.first_active_month,
+        coalesce(converted.mrr, 0) as mrr,
+        coalesce(converted.previous_mrr, 0) as previous_mrr,
+        coalesce(converted.previous_mrr_cc, 0) as previous_mrr_cc
+    from grid
+    left join converted
+        on
+            grid.customer_id = converted.customer_id
+            and grid.month_start = converted.month_start
+
+),
+
+with_history as (
+
+    select
+        *,
+        coalesce(
+            max(case when mrr > 0 then 1 else 0 end) over (
+                partition by customer_id
+                order by month_start
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) = 1 as was_active_before,
+        sum(case when mrr > 0 then 1 else 0 end) over (
+            partition by customer_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as active_months_to_date
+    from filled
+
+),
+
+classified as (
+
+    select
+        customer_id,
+        month_start,
+        first_active_month,
+        mrr,
+        previous_mrr,
+        previous_mrr_cc,
+        previous_mrr_cc - previous_mrr as fx_adjustment_mrr,
+        mrr > 0 as is_active,
+        active_months_to_date,
+        case
+            when previous_mrr_cc = 0 and mrr > 0 and not was_active_before
+                then 'new'
+            when previous_mrr_cc = 0 and mrr > 0 then 'reactivation'
+            when previous_mrr_cc > 0 and mrr = 0 then 'churn'
+            when previous_mrr_cc > 0 and mrr > previous_mrr_cc then 'expansion'
+            when previous_mrr_cc > 0 and mrr < previous_mrr_cc
+                then 'contraction'
+            else 'flat'
+        end as movement
+    from with_history
+
+),
+
+final as (
+
+    select
+        *,
+        case movement
+            when 'new' then mrr
+            when 'reactivation' then mrr
+            when 'expansion' then mrr - previous_mrr_cc
+            when 'contraction' then previous_mrr_cc - mrr
+            when 'churn' then previous_mrr_cc
+            else 0
+        end as movement_mrr
+    from classified
+
+)
+
+select * from final

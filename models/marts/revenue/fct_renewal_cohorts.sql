@@ -1,0 +1,118 @@
+with
+
+renewals as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'contract_end_date') }} as date)
+            as cohort_month,
+        segment,
+        outcome,
+        arr_due,
+        arr_renewed,
+        reason_code,
+        outcome in ('renewed', 'churned') as is_decided
+    from {{ ref('fct_renewals') }}
+
+),
+
+with_all as (
+
+    select * from renewals
+    union all
+    select
+        cohort_month,
+        'All' as segment,
+        outcome,
+        arr_due,
+        arr_renewed,
+        reason_code,
+        is_decided
+    from renewals
+
+),
+
+counts as (
+
+    select
+        cohort_month,
+        segment,
+        count(*) as renewals_due,
+        sum(case when outcome = 'renewed' then 1 else 0 end) as renewed,
+        sum(case when outcome = 'churned' then 1 else 0 end) as churned,
+        sum(case when outcome = 'pending' then 1 else 0 end) as pending,
+        sum(arr_due) as arr_due,
+        sum(arr_renewed) as arr_renewed,
+        sum(case when is_decided then arr_due else 0 end) as decided_arr_due,
+        sum(case when is_decided then arr_renewed else 0 end)
+            as decided_arr_renewed,
+        sum(
+            case
+                when is_decided and arr_renewed < arr_due then arr_renewed
+                when is_decided then arr_due
+                else 0
+            end
+        ) as decided_arr_kept
+    from with_all
+    group by 1, 2
+
+),
+
+renewed_reasons as (
+
+    {{ most_frequent(
+        "(select * from with_all where outcome = 'renewed') as renewed",
+        ['cohort_month', 'segment'], 'reason_code'
+    ) | indent(4) }}
+
+),
+
+churned_reasons as (
+
+    {{ most_frequent(
+        "(select * from with_all where outcome = 'churned') as churned",
+        ['cohort_month', 'segment'], 'reason_code'
+    ) | indent(4) }}
+
+),
+
+final as (
+
+    select
+        cast(counts.cohort_month as date) as cohort_month,
+        cast(counts.segment as {{ dbt.type_string() }}) as segment,
+        cast(counts.renewals_due as bigint) as renewals_due,
+        cast(counts.renewed as bigint) as renewed,
+        cast(counts.churned as bigint) as churned,
+        cast(counts.pending as bigint) as pending,
+        cast(
+            cast(counts.renewed as double)
+            / nullif(counts.renewed + counts.churned, 0)
+            as double
+        ) as renewal_rate,
+        cast(counts.arr_due as decimal(38, 10)) as arr_due,
+        cast(counts.arr_renewed as decimal(38, 10)) as arr_renewed,
+        cast(
+            counts.decided_arr_kept / nullif(counts.decided_arr_due, 0)
+            as double
+        ) as gross_renewal_rate,
+        cast(
+            counts.decided_arr_renewed / nullif(counts.decided_arr_due, 0)
+            as double
+        ) as net_renewal_rate,
+        cast(renewed_reasons.top_value as {{ dbt.type_string() }})
+            as top_reason_renewed,
+        cast(churned_reasons.top_value as {{ dbt.type_string() }})
+            as top_reason_churned
+    from counts
+    left join renewed_reasons
+        on
+            counts.cohort_month = renewed_reasons.cohort_month
+            and counts.segment = renewed_reasons.segment
+    left join churned_reasons
+        on
+            counts.cohort_month = churned_reasons.cohort_month
+            and counts.segment = churned_reasons.segment
+
+)
+
+select * from final
