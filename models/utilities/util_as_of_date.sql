@@ -19,9 +19,9 @@ with
 extracts as (
 
     {% for entity in billing_entities %}
-        select max(_extracted_at) as latest_extracted_at
-        from {{ ref('stg_billing__' ~ entity) }}
-        {% if not loop.last %}union all{% endif %}
+    select max(_extracted_at) as latest_extracted_at
+    from {{ ref('stg_billing__' ~ entity) }}
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -35,12 +35,12 @@ latest_billing_extract as (
 
 select
     {% if configured -%}
-        cast('{{ configured }}' as date) as as_of_date,
-        cast('var' as {{ dbt.type_string() }}) as as_of_source,
+    cast('{{ configured }}' as date) as as_of_date,
+    cast('var' as {{ dbt.type_string() }}) as as_of_source,
     {%- else -%}
-        latest_extract_date as as_of_date,
-        cast('latest_billing_extract' as {{ dbt.type_string() }})
-            as as_of_source,
+    latest_extract_date as as_of_date,
+    cast('latest_billing_extract' as {{ dbt.type_string() }})
+        as as_of_source,
     {%- endif %}
     latest_extract_date
 from latest_billing_extract

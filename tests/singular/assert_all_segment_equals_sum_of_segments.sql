@@ -18,24 +18,24 @@
 ] %}
 
 {% for check in checks %}
-    {%- set keys = check['keys'] | join(', ') %}
+{%- set keys = check['keys'] | join(', ') %}
+select
+    '{{ check.model }}' as model_name,
+    {{ check['keys'][0] }} as first_key
+from (
     select
-        '{{ check.model }}' as model_name,
-        {{ check['keys'][0] }} as first_key
-    from (
-        select
-            {{ keys }},
-            {%- for column in check['columns'] %}
-            sum(
-                case when segment = 'All' then {{ column }} else -{{ column }} end
-            ) as diff_{{ column }}{% if not loop.last %},{% endif %}
-            {%- endfor %}
-        from {{ ref(check.model) }}
-        group by {{ keys }}
-    ) as sums
-    where
-        {%- for column in check['columns'] %}
-        diff_{{ column }} <> 0{% if not loop.last %} or{% endif %}
-        {%- endfor %}
-    {% if not loop.last %}union all{% endif %}
+        {{ keys }},
+    {%- for column in check['columns'] %}
+    sum(
+        case when segment = 'All' then {{ column }} else -{{ column }} end
+    ) as diff_{{ column }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    from {{ ref(check.model) }}
+    group by {{ keys }}
+) as sums
+where
+{%- for column in check['columns'] %}
+    diff_{{ column }} <> 0{% if not loop.last %} or{% endif %}
+{%- endfor %}
+{% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -18,24 +18,24 @@ events as (
 counted as (
 
     {% for grain in ['month', 'quarter', 'year'] %}
-        select
-            '{{ grain }}' as period_grain,
-            {{ grain }}_start as period_start,
-            segment,
-            count(*) as churn_events
-        from events
-        group by 1, 2, 3
+    select
+        '{{ grain }}' as period_grain,
+        {{ grain }}_start as period_start,
+        segment,
+        count(*) as churn_events
+    from events
+    group by 1, 2, 3
 
-        union all
+    union all
 
-        select
-            '{{ grain }}' as period_grain,
-            {{ grain }}_start as period_start,
-            'All' as segment,
-            count(*) as churn_events
-        from events
-        group by 1, 2, 3
-        {% if not loop.last %}union all{% endif %}
+    select
+        '{{ grain }}' as period_grain,
+        {{ grain }}_start as period_start,
+        'All' as segment,
+        count(*) as churn_events
+    from events
+    group by 1, 2, 3
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )

@@ -17,9 +17,10 @@ renewals as (
 
 expected as (
 
+    {% for segment in ['segment', "'All'"] %}
     select
         cohort_month,
-        case when grouping(segment) = 1 then 'All' else segment end as segment,
+        {{ segment }} as segment,
         count(*) as renewals_due,
         sum(case when outcome = 'renewed' then 1 else 0 end) as renewed,
         sum(case when outcome = 'churned' then 1 else 0 end) as churned,
@@ -27,7 +28,9 @@ expected as (
         sum(arr_due) as arr_due,
         sum(arr_renewed) as arr_renewed
     from renewals
-    group by grouping sets ((cohort_month, segment), (cohort_month))
+    group by 1, 2
+    {% if loop.first %}union all{% endif %}
+    {% endfor %}
 
 )
 

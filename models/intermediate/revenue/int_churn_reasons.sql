@@ -61,7 +61,8 @@ candidates as (
                 requests.reference_date
             order by
                 case
-                    when cancellations.subscription_id = requests.subscription_id
+                    when
+                        cancellations.subscription_id = requests.subscription_id
                         then 0
                     else 1
                 end,

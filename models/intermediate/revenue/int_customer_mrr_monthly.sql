@@ -143,7 +143,7 @@ grid as (
         first_active.first_active_month
     from first_active
     inner join months
-        on months.month_start >= first_active.first_active_month
+        on first_active.first_active_month <= months.month_start
 
 ),
 
@@ -194,9 +194,9 @@ classified as (
         mrr,
         previous_mrr,
         previous_mrr_cc,
+        active_months_to_date,
         previous_mrr_cc - previous_mrr as fx_adjustment_mrr,
         mrr > 0 as is_active,
-        active_months_to_date,
         case
             when previous_mrr_cc = 0 and mrr > 0 and not was_active_before
                 then 'new'

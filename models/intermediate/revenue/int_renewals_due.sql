@@ -24,7 +24,9 @@ terms as (
     select distinct
         subscription_id,
         customer_id,
-        contract_end_date
+        contract_end_date,
+        cast({{ dbt.dateadd('day', -1, 'contract_end_date') }} as date)
+            as day_before_end
     from versions
     where contract_end_date <= {{ as_of_date() }}
 
@@ -50,12 +52,10 @@ in_force_before_end as (
     inner join versions
         on
             terms.subscription_id = versions.subscription_id
-            and versions.valid_from
-            <= cast({{ dbt.dateadd('day', -1, 'terms.contract_end_date') }} as date)
+            and terms.day_before_end >= versions.valid_from
             and (
                 versions.valid_to is null
-                or versions.valid_to
-                > cast({{ dbt.dateadd('day', -1, 'terms.contract_end_date') }} as date)
+                or terms.day_before_end < versions.valid_to
             )
 
 ),
@@ -85,13 +85,13 @@ renewal_versions as (
     inner join versions
         on
             due.subscription_id = versions.subscription_id
-            and versions.valid_from >= due.contract_end_date
+            and due.contract_end_date <= versions.valid_from
             and versions.valid_from <= cast(
                 {{ dbt.dateadd(
                     'day', var('renewal_grace_days'), 'due.contract_end_date'
                 ) }} as date
             )
-            and versions.contract_end_date > due.contract_end_date
+            and due.contract_end_date < versions.contract_end_date
 
 ),
 
@@ -133,14 +133,15 @@ rate_at_end as (
             else rates.rate_to_reporting
         end as rate_to_reporting,
         row_number() over (
-            partition by due_currencies.contract_end_date, due_currencies.currency
+            partition by
+                due_currencies.contract_end_date, due_currencies.currency
             order by rates.rate_date desc
         ) as recency
     from due_currencies
     left join rates
         on
             due_currencies.currency = rates.currency
-            and rates.rate_date <= due_currencies.contract_end_date
+            and due_currencies.contract_end_date >= rates.rate_date
 
 ),
 
@@ -174,8 +175,9 @@ final as (
         cast(
             case
                 when renewal_versions.version_id is not null
-                    then 12 * renewal_versions.native_mrr
-                    * renewal_rate.rate_to_reporting
+                    then
+                        12 * renewal_versions.native_mrr
+                        * renewal_rate.rate_to_reporting
                 when due.version_contract_end_date > due.contract_end_date
                     then 12 * due.native_mrr * due_rate.rate_to_reporting
                 else 0

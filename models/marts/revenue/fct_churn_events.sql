@@ -44,10 +44,14 @@ final as (
         -- months with MRR > 0 before the churn month
         cast(churns.active_months_to_date as {{ dbt.type_int() }})
             as tenure_months,
-        cast(coalesce(reasons.reason_code, 'unknown') as {{ dbt.type_string() }})
+        cast(
+            coalesce(reasons.reason_code, 'unknown') as {{ dbt.type_string() }}
+        )
             as reason_code,
-        cast(coalesce(categories.reason_category, 'other')
-            as {{ dbt.type_string() }}) as reason_category,
+        cast(
+            coalesce(categories.reason_category, 'other')
+            as {{ dbt.type_string() }}
+        ) as reason_category,
         cast(reasons.cancellation_id as {{ dbt.type_string() }})
             as cancellation_id
     from churns

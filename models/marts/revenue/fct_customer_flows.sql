@@ -23,9 +23,9 @@ months as (
 movements as (
 
     select
+        movements.*,
         months.quarter_start,
-        months.year_start,
-        movements.*
+        months.year_start
     from {{ ref('fct_mrr_movements') }} as movements
     inner join months
         on movements.month_start = months.month_start
@@ -120,8 +120,8 @@ churn_events as (
 unioned as (
 
     {% for grain in grains %}
-        select * from {{ grain }}_flows
-        {% if not loop.last %}union all{% endif %}
+    select * from {{ grain }}_flows
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),

@@ -20,7 +20,9 @@ final as (
     select
         cast(mrr.customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(mrr.month_start as date) as month_start,
-        cast(coalesce(customers.segment, 'Unassigned') as {{ dbt.type_string() }})
+        cast(
+            coalesce(customers.segment, 'Unassigned') as {{ dbt.type_string() }}
+        )
             as segment,
         cast(mrr.mrr as decimal(38, 10)) as mrr,
         cast(mrr.previous_mrr as decimal(38, 10)) as previous_mrr,

@@ -6,16 +6,17 @@ customer_months as (
 
 ),
 
+-- each segment, then 'All' (every segment together)
 aggregated as (
 
+    {% for segment in ['segment', "'All'"] %}
     select
         month_start,
-        case
-            when grouping(segment) = 1 then 'All' else segment
-        end as segment,
+        {{ segment }} as segment,
         sum(previous_mrr) as opening_mrr,
         sum(fx_adjustment_mrr) as fx_adjustment_mrr,
-        {%- for movement in ['new', 'reactivation', 'expansion', 'contraction'] %}
+        {%- for movement in ['new', 'reactivation', 'expansion',
+                             'contraction'] %}
         sum(case when movement = '{{ movement }}' then movement_mrr else 0 end)
             as {{ movement }}_mrr,
         {%- endfor %}
@@ -31,7 +32,9 @@ aggregated as (
             as churned_customers,
         sum(case when mrr > 0 then 1 else 0 end) as closing_customers
     from customer_months
-    group by grouping sets ((month_start, segment), (month_start))
+    group by 1, 2
+    {% if loop.first %}union all{% endif %}
+    {% endfor %}
 
 ),
 

@@ -29,10 +29,10 @@ opportunities as (
         opportunities.subscription_id,
         opportunities.close_date,
         opportunities.reason_code,
-        accounts.billing_customer_id as customer_id
+        crm_accounts.billing_customer_id as customer_id
     from {{ ref('stg_crm__opportunities') }} as opportunities
-    left join {{ ref('stg_crm__accounts') }} as accounts
-        on opportunities.account_id = accounts.account_id
+    left join {{ ref('stg_crm__accounts') }} as crm_accounts
+        on opportunities.account_id = crm_accounts.account_id
     where
         opportunities.opportunity_type = 'renewal'
         and opportunities.stage = 'closed_won'
@@ -50,7 +50,8 @@ won_reasons as (
             partition by renewals.subscription_id, renewals.contract_end_date
             order by
                 case
-                    when opportunities.subscription_id = renewals.subscription_id
+                    when
+                        opportunities.subscription_id = renewals.subscription_id
                         then 0
                     else 1
                 end,
@@ -63,10 +64,10 @@ won_reasons as (
     inner join opportunities
         on
             (
-                opportunities.subscription_id = renewals.subscription_id
+                renewals.subscription_id = opportunities.subscription_id
                 or (
                     opportunities.subscription_id is null
-                    and opportunities.customer_id = renewals.customer_id
+                    and renewals.customer_id = opportunities.customer_id
                 )
             )
             and opportunities.close_date >= cast({{ dbt.dateadd(
@@ -98,8 +99,10 @@ final as (
         cast(renewals.subscription_id as {{ dbt.type_string() }})
             as subscription_id,
         cast(renewals.customer_id as {{ dbt.type_string() }}) as customer_id,
-        cast(coalesce(customers.segment, 'Unassigned')
-            as {{ dbt.type_string() }}) as segment,
+        cast(
+            coalesce(customers.segment, 'Unassigned')
+            as {{ dbt.type_string() }}
+        ) as segment,
         cast(renewals.contract_end_date as date) as contract_end_date,
         cast(renewals.outcome as {{ dbt.type_string() }}) as outcome,
         cast(renewals.arr_due as decimal(38, 10)) as arr_due,
@@ -107,7 +110,9 @@ final as (
         cast(
             case renewals.outcome
                 when 'renewed' then coalesce(won_reasons.reason_code, 'unknown')
-                when 'churned' then coalesce(churn_reasons.reason_code, 'unknown')
+                when
+                    'churned'
+                    then coalesce(churn_reasons.reason_code, 'unknown')
                 else 'unknown'
             end as {{ dbt.type_string() }}
         ) as reason_code,

@@ -27,7 +27,12 @@ starting as (
 joined as (
 
     select
-        customer_months.*,
+        customer_months.customer_id,
+        customer_months.segment,
+        customer_months.cohort_month,
+        customer_months.month_start,
+        customer_months.mrr,
+        customer_months.months_since_start,
         starting.starting_mrr
     from customer_months
     inner join starting
@@ -35,13 +40,13 @@ joined as (
 
 ),
 
+-- each segment, then 'All' (every segment together)
 aggregated as (
 
+    {% for segment in ['segment', "'All'"] %}
     select
         cohort_month,
-        case
-            when grouping(segment) = 1 then 'All' else segment
-        end as segment,
+        {{ segment }} as segment,
         months_since_start,
         count(*) as cohort_customers,
         sum(case when mrr > 0 then 1 else 0 end) as active_customers,
@@ -50,10 +55,9 @@ aggregated as (
         sum(case when mrr < starting_mrr then mrr else starting_mrr end)
             as retained_starting_mrr
     from joined
-    group by grouping sets (
-        (cohort_month, segment, months_since_start),
-        (cohort_month, months_since_start)
-    )
+    group by 1, 2, 3
+    {% if loop.first %}union all{% endif %}
+    {% endfor %}
 
 ),
 

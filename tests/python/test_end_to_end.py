@@ -1,0 +1,155 @@
+"""End to end: generate small dirty data, build, compare with what was planted.
+
+The generator's manifest says exactly which rows it made dirty; the warehouse
+must quarantine, de-duplicate and keep exactly those, and dim_customers must
+hold exactly the planted customers with their segments.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from conftest import run_cli
+
+from scripts.generate_landing_data import generate
+
+PERSONAL_COLUMNS = {"email", "full_name", "phone", "comment"}
+
+
+@pytest.fixture(scope="module")
+def built(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict, duckdb.DuckDBPyConnection]:
+    root = tmp_path_factory.mktemp("e2e")
+    landing, warehouse = root / "landing", root / "warehouse" / "cvm.duckdb"
+    # CSV here; `make dbt-test` builds the parquet file and folder forms.
+    manifest = generate(
+        customers=300, months=24, seed=11, out=landing, fmt="csv", dirty=True
+    )
+    result = run_cli("build", landing=landing, warehouse=warehouse)
+    assert result.exit_code == 0, result.output[-4000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    yield manifest, con
+    con.close()
+
+
+def _model_suffix(table: str) -> str:
+    """The <source>__<entity> part of a landing table's base_/stg_ models."""
+    if table == "fx_rates":
+        return "billing__fx_rates"
+    source, entity = table.split("_", 1)
+    return f"{source}__{entity}"
+
+
+def test_raw_rows_are_what_was_written(built) -> None:
+    manifest, con = built
+    for table, expected in manifest["raw_rows"].items():
+        actual = con.sql(f"select count(*) from landing.{table}").fetchone()[0]
+        assert actual == expected, table
+
+
+def test_quarantine_is_exactly_what_was_planted(built) -> None:
+    manifest, con = built
+    rows = con.sql(
+        "select source_table, rule, count(*) from staging.stg_landing__quarantine "
+        "group by 1, 2"
+    ).fetchall()
+    actual: dict[str, dict[str, int]] = {}
+    for table, rule, count in rows:
+        actual.setdefault(table, {})[rule] = count
+    expected = {
+        table: rules for table, rules in manifest["quarantine"].items() if rules
+    }
+    assert actual == expected
+    # every quarantine kind of the contract was planted and found
+    found_rules = {rule for rules in actual.values() for rule in rules}
+    assert {
+        "null_key",
+        "invalid_date_range",
+        "quantity_not_positive",
+        "score_out_of_range",
+        "currency_without_rate",
+        "unknown_billing_customer",
+    } <= found_rules
+
+
+def test_duplicates_and_clean_rows_match_the_manifest(built) -> None:
+    manifest, con = built
+    for table in manifest["raw_rows"]:
+        name = _model_suffix(table)
+        duplicates = con.sql(
+            f"select count(*) from staging.base_{name} where _dedup_rank > 1"
+        ).fetchone()[0]
+        clean = con.sql(f"select count(*) from staging.stg_{name}").fetchone()[0]
+        assert duplicates == manifest["duplicates_removed"][table], table
+        assert clean == manifest["clean_rows"][table], table
+    assert sum(manifest["duplicates_removed"].values()) > 0
+
+
+def test_dim_customers_holds_exactly_the_planted_customers(built) -> None:
+    manifest, con = built
+    actual = dict(
+        con.sql("select customer_id, segment from marts.dim_customers").fetchall()
+    )
+    assert actual == manifest["expected_customers"]
+    segments = set(actual.values())
+    assert {"SMB", "Mid-Market", "Enterprise", "Unassigned"} <= segments
+
+
+def test_test_and_future_customers_stay_out_of_the_marts(built) -> None:
+    manifest, con = built
+    planted = manifest["planted"]
+    test_in_dim, future_in_staging, future_in_dim = con.sql(
+        """
+        select
+            count(*) filter (where billing.is_test and dim.customer_id is not null),
+            count(*) filter (where billing.created_at::date > as_of.as_of_date),
+            count(*) filter (
+                where billing.created_at::date > as_of.as_of_date
+                and dim.customer_id is not null
+            )
+        from staging.stg_billing__customers as billing
+        cross join utilities.util_as_of_date as as_of
+        left join marts.dim_customers as dim using (customer_id)
+        """
+    ).fetchone()
+    assert planted["test_customers"] > 0
+    assert test_in_dim == 0
+    assert future_in_staging == planted["created_after_as_of"] > 0
+    assert future_in_dim == 0
+
+
+def test_as_of_date_is_the_planted_one(built) -> None:
+    manifest, con = built
+    as_of = con.sql("select cast(as_of_date as varchar) from utilities.util_as_of_date")
+    assert as_of.fetchone()[0] == manifest["as_of_date"]
+
+
+def test_no_personal_data_in_marts(built) -> None:
+    _, con = built
+    columns = {
+        name
+        for (name,) in con.sql(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts'"
+        ).fetchall()
+    }
+    assert not columns & PERSONAL_COLUMNS
+
+
+def test_every_categorical_value_is_canonical(built) -> None:
+    _, con = built
+    segments = con.sql(
+        "select distinct segment from staging.stg_crm__accounts"
+    ).fetchall()
+    assert {s for (s,) in segments} <= {
+        "SMB",
+        "Mid-Market",
+        "Enterprise",
+        "Unassigned",
+        None,
+    }
+    priorities = con.sql(
+        "select distinct priority from staging.stg_crm__support_tickets"
+    ).fetchall()
+    assert {p for (p,) in priorities} <= {"low", "normal", "high", "urgent", "unknown"}
