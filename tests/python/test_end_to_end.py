@@ -153,3 +153,43 @@ def test_every_categorical_value_is_canonical(built) -> None:
         "select distinct priority from staging.stg_crm__support_tickets"
     ).fetchall()
     assert {p for (p,) in priorities} <= {"low", "normal", "high", "urgent", "unknown"}
+
+
+def test_mrr_and_active_customers_at_as_of_are_the_planted_ones(built) -> None:
+    manifest, con = built
+    planted = manifest["planted"]
+    rows = con.sql(
+        "select segment, count(*) filter (where is_active), sum(current_mrr) "
+        "from marts.dim_customers group by 1"
+    ).fetchall()
+    active = {segment: count for segment, count, _ in rows if count}
+    mrr = {segment: float(total) for segment, _, total in rows if total}
+    expected_active = {
+        s: n for s, n in planted["active_customers_as_of"].items() if s != "All" and n
+    }
+    assert active == expected_active
+    for segment, expected in planted["mrr_as_of_usd"].items():
+        if segment != "All" and expected:
+            assert mrr[segment] == pytest.approx(expected, abs=0.05), segment
+    closing = con.sql(
+        "select closing_customers, closing_mrr from marts.fct_mrr_movements "
+        "where segment = 'All' order by month_start desc limit 1"
+    ).fetchone()
+    assert closing[0] == planted["active_customers_as_of"]["All"]
+    assert float(closing[1]) == pytest.approx(planted["mrr_as_of_usd"]["All"], abs=0.05)
+
+
+def test_late_renewals_inside_the_grace_window_are_renewed(built) -> None:
+    manifest, con = built
+    late_renewed = con.sql(
+        """
+        select count(*)
+        from marts.fct_renewals as renewals
+        inner join intermediate.int_subscription_versions_priced as renewal_version
+            on renewals.renewal_version_id = renewal_version.version_id
+        where
+            renewals.outcome = 'renewed'
+            and renewal_version.valid_from > renewals.contract_end_date
+        """
+    ).fetchone()[0]
+    assert late_renewed == manifest["planted"]["late_renewals"] > 0
