@@ -6,6 +6,7 @@ Outcome -> exit code: 0 success, 1 a model, test or landing check failed,
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,26 @@ def describe_failures(results: object) -> list[str]:
     return failures
 
 
+def release_warehouse() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps open after an invocation.
+
+    dbt-duckdb holds one environment (and its read-write connection) for the
+    life of the process; while it is open, no other process can open the
+    warehouse file, not even read-only. Its close_all_connections() only
+    drops the reference, so close the environment explicitly.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter: nothing held
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            environment.close()
+    gc.collect()
+
+
 def run_dbt(args: list[str], settings: Settings) -> DbtOutcome:
     """Run one dbt command (e.g. ['build']) against the settings' warehouse."""
     from dbt.cli.main import dbtRunner
@@ -81,6 +102,8 @@ def run_dbt(args: list[str], settings: Settings) -> DbtOutcome:
             result = dbtRunner().invoke(full_args)
         except Exception as error:  # dbt raised instead of reporting
             return DbtOutcome(EXIT_CRASH, f"dbt crashed: {_first_line(error)}")
+        finally:
+            release_warehouse()
     if result.success:
         return DbtOutcome(EXIT_OK)
     failures = describe_failures(result.result)

@@ -1,0 +1,42 @@
+"""run_dbt leaves the warehouse file free for other processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from landing_fixture import write_minimal_landing
+
+from scripts.dbt_invoke import EXIT_OK, run_dbt
+from scripts.settings import Settings
+
+
+def test_warehouse_is_unlocked_after_an_in_process_build(tmp_path: Path) -> None:
+    landing = write_minimal_landing(tmp_path / "landing", "csv")
+    warehouse = tmp_path / "warehouse" / "cvm.duckdb"
+    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
+
+    outcome = run_dbt(
+        ["build", "--select", "+util_as_of_date", "--indirect-selection", "cautious"],
+        settings,
+    )
+
+    assert outcome.exit_code == EXIT_OK, outcome.reason
+    # another process can open the file while this one is still alive
+    reader = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; "
+            "con = duckdb.connect(sys.argv[1], read_only=True); "
+            "rows = con.sql('select count(*) from utilities.util_as_of_date'); "
+            "print(rows.fetchone()[0])",
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert reader.returncode == 0, reader.stderr
+    assert reader.stdout.strip() == "1"
