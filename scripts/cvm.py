@@ -72,12 +72,20 @@ def summary(settings: Settings) -> int:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         as_of = con.sql(
-            "select as_of_date, as_of_source from utilities.util_as_of_date"
+            "select as_of_date, as_of_source, reporting_currency "
+            "from utilities.util_as_of_date"
         ).fetchone()
         segments = con.sql(
             "select segment, count(*) from marts.dim_customers "
             "group by 1 order by 2 desc"
         ).fetchall()
+        bridge = con.sql(
+            "select month_start, closing_customers, closing_mrr, new_customers, "
+            "reactivated_customers, churned_customers, new_mrr + reactivation_mrr "
+            "+ expansion_mrr - contraction_mrr - churned_mrr "
+            "from marts.fct_mrr_movements where segment = 'All' "
+            "order by month_start desc limit 1"
+        ).fetchone()
         quarantine = con.sql(
             "select source_table, rule, count(*) from staging.stg_landing__quarantine "
             "group by 1, 2 order by 3 desc"
@@ -91,6 +99,15 @@ def summary(settings: Settings) -> int:
     print(f"Customers: {total:,}")
     for segment, count in segments:
         print(f"  {segment:<12} {count:>9,}")
+    if bridge:
+        month, active, mrr, new, back, lost, net_change = bridge
+        print(
+            f"MRR {month:%Y-%m}: {mrr:,.0f} {as_of[2]} from {active:,} active customers"
+        )
+        print(
+            f"  this month: {new:,} new, {back:,} reactivated, {lost:,} churned; "
+            f"net MRR change without FX {net_change:+,.0f}"
+        )
     quarantined = sum(count for *_, count in quarantine)
     print(
         f"Quarantined landing rows: {quarantined:,} (staging.stg_landing__quarantine)"

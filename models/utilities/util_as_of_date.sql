@@ -42,5 +42,7 @@ select
     cast('latest_billing_extract' as {{ dbt.type_string() }})
         as as_of_source,
     {%- endif %}
-    latest_extract_date
+    latest_extract_date,
+    cast('{{ var("reporting_currency") }}' as {{ dbt.type_string() }})
+        as reporting_currency
 from latest_billing_extract
