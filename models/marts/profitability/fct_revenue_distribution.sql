@@ -1,0 +1,54 @@
+{#- Distributions, not only averages: per year and segment (plus 'All'),
+    the spread of customers' yearly net revenue and gross profit. -#}
+
+with
+
+profitability as (
+
+    select
+        year_start,
+        segment,
+        net_revenue,
+        gross_profit
+    from {{ ref('fct_customer_profitability') }}
+
+),
+
+with_all as (
+
+    select * from profitability
+    union all
+    select
+        year_start,
+        'All' as segment,
+        net_revenue,
+        gross_profit
+    from profitability
+
+),
+
+final as (
+
+    select
+        cast(year_start as date) as year_start,
+        cast(segment as {{ dbt.type_string() }}) as segment,
+        cast(count(*) as bigint) as customers,
+        {%- for measure in ['net_revenue', 'gross_profit'] %}
+        cast(avg({{ measure }}) as double) as {{ measure }}_mean,
+        {%- for label, fraction in [
+            ('p10', 0.1), ('p25', 0.25), ('median', 0.5), ('p75', 0.75),
+            ('p90', 0.9)] %}
+        cast(
+            percentile_cont({{ fraction }}) within group (order by {{ measure }})
+            as double
+        ) as {{ measure }}_{{ label }},
+        {%- endfor %}
+        cast(max({{ measure }}) as double) as {{ measure }}_max
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from with_all
+    group by 1, 2
+
+)
+
+select * from final
