@@ -3,7 +3,7 @@
 -- (without 'lost') those of the later period, in customers and revenue.
 with
 
-groups as (
+period_groups as (
 
     select
         period_grain,
@@ -34,11 +34,19 @@ groups as (
 ),
 {% endfor %}
 
-paired_periods as (
+from_periods as (
 
     select distinct
         period_grain,
-        from_period,
+        from_period
+    from {{ ref('int_profitability_migration_periods') }}
+
+),
+
+to_periods as (
+
+    select distinct
+        period_grain,
         to_period
     from {{ ref('int_profitability_migration_periods') }}
 
@@ -48,25 +56,23 @@ expected as (
 
     select
         'from' as side,
-        groups.*
-    from groups
-    inner join (select distinct period_grain, from_period from paired_periods)
-        as paired
+        period_groups.*
+    from period_groups
+    inner join from_periods
         on
-            groups.period_grain = paired.period_grain
-            and groups.period_start = paired.from_period
+            period_groups.period_grain = from_periods.period_grain
+            and period_groups.period_start = from_periods.from_period
 
     union all
 
     select
         'to' as side,
-        groups.*
-    from groups
-    inner join (select distinct period_grain, to_period from paired_periods)
-        as paired
+        period_groups.*
+    from period_groups
+    inner join to_periods
         on
-            groups.period_grain = paired.period_grain
-            and groups.period_start = paired.to_period
+            period_groups.period_grain = to_periods.period_grain
+            and period_groups.period_start = to_periods.to_period
 
 ),
 

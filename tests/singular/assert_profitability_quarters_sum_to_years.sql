@@ -5,7 +5,8 @@ quarters as (
 
     select
         customer_id,
-        cast({{ dbt.date_trunc('year', 'quarter_start') }} as date) as year_start,
+        cast({{ dbt.date_trunc('year', 'quarter_start') }} as date)
+            as year_start,
         sum(gross_revenue) as gross_revenue,
         sum(credits) as credits,
         sum(cogs) as cogs,

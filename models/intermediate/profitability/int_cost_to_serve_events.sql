@@ -124,7 +124,7 @@ final as (
             events.quantity * coalesce(
                 exact_cost.unit_cost, fallback_cost.unit_cost, 0
             ) as decimal(38, 10)
-        ) as cost
+        ) as cost_amount
     from events
     inner join customers
         on events.customer_id = customers.customer_id

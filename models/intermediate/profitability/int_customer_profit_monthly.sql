@@ -35,7 +35,7 @@ costs as (
         cast({{ dbt.date_trunc('month', 'event_date') }} as date)
             as month_start,
         driver,
-        cost
+        cost_amount
     from {{ ref('int_cost_to_serve_events') }}
 
 ),
@@ -64,12 +64,13 @@ components as (
         0 as credit_amount,
         0 as returns_amount,
         0 as cogs,
-        case when driver = 'support_ticket' then cost else 0 end
+        case when driver = 'support_ticket' then cost_amount else 0 end
             as support_cost,
-        case when driver = 'activity' then cost else 0 end as activity_cost,
-        case when driver = 'onboarding' then cost else 0 end
+        case when driver = 'activity' then cost_amount else 0 end
+            as activity_cost,
+        case when driver = 'onboarding' then cost_amount else 0 end
             as onboarding_cost,
-        case when driver = 'payment_fee' then cost else 0 end
+        case when driver = 'payment_fee' then cost_amount else 0 end
             as payment_fee_cost
     from costs
 

@@ -24,7 +24,7 @@ customers as (
 
 ),
 
-groups as (
+group_bounds as (
 
     select
         profitability_group,
@@ -40,8 +40,11 @@ lowest_group as (
     select
         profitability_group,
         rank_order
-    from groups
-    where rank_order = (select min(rank_order) from groups)
+    from group_bounds
+    where
+        rank_order = (
+            select min(all_groups.rank_order) from group_bounds as all_groups
+        )
 
 ),
 
@@ -93,24 +96,24 @@ final as (
         with_profit.*,
         customers.segment,
         coalesce(
-            matched.profitability_group, lowest_group.profitability_group
+            matched_group.profitability_group, lowest_group.profitability_group
         ) as profitability_group,
-        coalesce(matched.rank_order, lowest_group.rank_order)
+        coalesce(matched_group.rank_order, lowest_group.rank_order)
             as profitability_rank
     from with_profit
     inner join customers
         on with_profit.customer_id = customers.customer_id
     cross join lowest_group
-    left join groups as matched
+    left join group_bounds as matched_group
         on
             with_profit.margin_pct is not null
             and (
-                matched.min_margin_pct is null
-                or with_profit.margin_pct >= matched.min_margin_pct
+                matched_group.min_margin_pct is null
+                or with_profit.margin_pct >= matched_group.min_margin_pct
             )
             and (
-                matched.max_margin_pct is null
-                or with_profit.margin_pct < matched.max_margin_pct
+                matched_group.max_margin_pct is null
+                or with_profit.margin_pct < matched_group.max_margin_pct
             )
 
 )

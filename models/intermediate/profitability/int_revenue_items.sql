@@ -82,8 +82,9 @@ invoice_items as (
         invoices.invoice_date as item_date,
         lines.line_type as item_detail,
         coalesce(plans.product_family, 'other') as product_family,
-        {{ to_reporting('lines.amount', 'invoices.currency', 'rates.rate_to_reporting') }}
-            as gross_revenue,
+        {{ to_reporting(
+            'lines.amount', 'invoices.currency', 'rates.rate_to_reporting'
+        ) }} as gross_revenue,
         cast(0 as decimal(38, 10)) as credit_amount,
         false as is_return
     from lines

@@ -67,8 +67,10 @@ final as (
         cast(customers.crm_account_id as {{ dbt.type_string() }})
             as crm_account_id,
         cast(customers.created_at as {{ dbt.type_timestamp() }}) as created_at,
-        cast(latest_profitability.profitability_group as {{ dbt.type_string() }})
-            as profitability_group
+        cast(
+            latest_profitability.profitability_group
+            as {{ dbt.type_string() }}
+        ) as profitability_group
     from customers
     left join activity
         on customers.customer_id = activity.customer_id

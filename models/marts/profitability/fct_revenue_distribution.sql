@@ -39,7 +39,8 @@ final as (
             ('p10', 0.1), ('p25', 0.25), ('median', 0.5), ('p75', 0.75),
             ('p90', 0.9)] %}
         cast(
-            percentile_cont({{ fraction }}) within group (order by {{ measure }})
+            percentile_cont({{ fraction }})
+            within group (order by {{ measure }})
             as double
         ) as {{ measure }}_{{ label }},
         {%- endfor %}

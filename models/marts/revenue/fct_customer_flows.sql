@@ -71,7 +71,10 @@ churn_events as (
         sum(churned_customers) as churned_customers,
         sum(new_mrr) as new_customer_mrr,
         sum(reactivation_mrr) as reactivated_mrr,
-        sum(churned_mrr) as churned_mrr
+        sum(churned_mrr) as churned_mrr,
+        sum(expansion_mrr) as expansion_mrr,
+        sum(contraction_mrr) as contraction_mrr,
+        sum(fx_adjustment_mrr) as fx_adjustment_mrr
     from movements
     group by 1, 2
 
@@ -98,6 +101,11 @@ churn_events as (
         bounds.new_customer_mrr,
         bounds.reactivated_mrr,
         bounds.churned_mrr,
+        bounds.expansion_mrr,
+        bounds.contraction_mrr,
+        bounds.fx_adjustment_mrr,
+        opening.opening_mrr,
+        closing.closing_mrr,
         reasons.top_value as top_churn_reason
     from {{ grain }}_bounds as bounds
     inner join movements as opening
@@ -142,7 +150,12 @@ final as (
         cast(churned_mrr as decimal(38, 10)) as churned_mrr,
         cast(closing_customers - opening_customers as bigint)
             as net_customer_change,
-        cast(top_churn_reason as {{ dbt.type_string() }}) as top_churn_reason
+        cast(top_churn_reason as {{ dbt.type_string() }}) as top_churn_reason,
+        cast(opening_mrr as decimal(38, 10)) as opening_mrr,
+        cast(expansion_mrr as decimal(38, 10)) as expansion_mrr,
+        cast(contraction_mrr as decimal(38, 10)) as contraction_mrr,
+        cast(fx_adjustment_mrr as decimal(38, 10)) as fx_adjustment_mrr,
+        cast(closing_mrr as decimal(38, 10)) as closing_mrr
     from unioned
 
 )
