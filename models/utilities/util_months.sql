@@ -1,5 +1,6 @@
 {#- One row per calendar month from the month of the earliest subscription
-    version up to the as-of month. -#}
+    version up to the as-of month, counted back from the as-of month (at
+    most a century: an absurdly old version cannot break the spine). -#}
 
 with
 
@@ -27,10 +28,11 @@ months as (
     select
         cast(
             {{ dbt.dateadd(
-                'month', 'numbers.generated_number - 1', 'bounds.first_month'
+                'month', '1 - numbers.generated_number', 'bounds.as_of_month'
             ) }}
             as date
         ) as month_start,
+        bounds.first_month,
         bounds.as_of_month,
         bounds.as_of_date
     from bounds
@@ -57,7 +59,7 @@ final as (
         ) as measured_on,
         month_start = as_of_month as is_as_of_month
     from months
-    where month_start <= as_of_month
+    where month_start >= first_month
 
 )
 

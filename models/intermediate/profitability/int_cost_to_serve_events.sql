@@ -35,6 +35,27 @@ unit_costs as (
 
 ),
 
+-- one fallback price per driver for values the seed does not list: its
+-- 'unknown' row, else its 'other' row
+fallback_costs as (
+
+    select
+        driver,
+        unit_cost
+    from (
+        select
+            driver,
+            unit_cost,
+            row_number() over (
+                partition by driver order by driver_value desc
+            ) as pick
+        from unit_costs
+        where driver_value in ('other', 'unknown')
+    ) as fallbacks
+    where pick = 1
+
+),
+
 tickets as (
 
     select
@@ -132,12 +153,9 @@ final as (
         on
             events.driver = exact_cost.driver
             and events.driver_value = exact_cost.driver_value
-    -- an activity type or priority the seed does not price: its 'other' /
-    -- 'unknown' row
-    left join unit_costs as fallback_cost
-        on
-            events.driver = fallback_cost.driver
-            and fallback_cost.driver_value in ('other', 'unknown')
+    -- an activity type or priority the seed does not price
+    left join fallback_costs as fallback_cost
+        on events.driver = fallback_cost.driver
 
 )
 

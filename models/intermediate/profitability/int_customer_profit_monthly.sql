@@ -76,7 +76,7 @@ components as (
 
 ),
 
-final as (
+summed as (
 
     select
         customer_id,
@@ -95,6 +95,19 @@ final as (
         + sum(payment_fee_cost) as cost_to_serve
     from components
     group by 1, 2
+
+),
+
+-- a month whose every amount is 0 (e.g. an activity with no duration) has
+-- neither revenue nor cost: no row
+final as (
+
+    select * from summed
+    where
+        gross_revenue <> 0
+        or credits <> 0
+        or cogs <> 0
+        or cost_to_serve <> 0
 
 )
 

@@ -49,6 +49,25 @@ plans as (
 
 ),
 
+-- the product family of each invoice's largest line with a plan: lines
+-- without a plan (discounts, mostly) take it, so a discount reduces the
+-- cost of goods of what it discounts
+invoice_families as (
+
+    select
+        lines.invoice_id,
+        plans.product_family,
+        row_number() over (
+            partition by lines.invoice_id
+            order by lines.amount desc, lines.line_id asc
+        ) as pick
+    from lines
+    inner join plans
+        on lines.plan_id = plans.plan_id
+    where lines.amount > 0
+
+),
+
 credit_notes as (
 
     select
@@ -81,7 +100,9 @@ invoice_items as (
         invoices.customer_id,
         invoices.invoice_date as item_date,
         lines.line_type as item_detail,
-        coalesce(plans.product_family, 'other') as product_family,
+        coalesce(
+            plans.product_family, invoice_families.product_family, 'other'
+        ) as product_family,
         {{ to_reporting(
             'lines.amount', 'invoices.currency', 'rates.rate_to_reporting'
         ) }} as gross_revenue,
@@ -94,6 +115,10 @@ invoice_items as (
         on invoices.customer_id = customers.customer_id
     left join plans
         on lines.plan_id = plans.plan_id
+    left join invoice_families
+        on
+            lines.invoice_id = invoice_families.invoice_id
+            and invoice_families.pick = 1
     left join rates
         on
             invoices.currency = rates.currency

@@ -3,9 +3,9 @@
     the month's last day) and every churned renewal (reference day the
     contract end date). The reason is the reason_code of the customer's CRM
     cancellation whose effective_date is nearest to the reference day within
-    var churn_reason_window_days (62) either side; else 'unknown'. Ties: a
-    cancellation of the same subscription first, then the later effective
-    date, then the greater cancellation_id. -#}
+    var churn_reason_window_days (62) either side; else 'unknown'. Ties on
+    distance: a cancellation of the same subscription first, then the later
+    effective date, then the greater cancellation_id. -#}
 
 with
 
@@ -60,15 +60,15 @@ candidates as (
                 requests.subscription_id,
                 requests.reference_date
             order by
+                abs({{ dbt.datediff(
+                    'requests.reference_date', 'cancellations.effective_date', 'day'
+                ) }}),
                 case
                     when
                         cancellations.subscription_id = requests.subscription_id
                         then 0
                     else 1
                 end,
-                abs({{ dbt.datediff(
-                    'requests.reference_date', 'cancellations.effective_date', 'day'
-                ) }}),
                 cancellations.effective_date desc,
                 cancellations.cancellation_id desc
         ) as nearness

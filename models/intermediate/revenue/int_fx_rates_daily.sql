@@ -22,14 +22,17 @@ rates as (
 
 bounds as (
 
-    select min(rate_date) as first_day
+    select
+        min(rate_date) as first_day,
+        {{ as_of_date() }} as last_day
     from rates
 
 ),
 
 numbers as (
 
-    -- 0..32767 days: ninety years, more than any billing history
+    -- 32768 days back from the as-of date: ninety years, more than any
+    -- billing history (an older rate is simply not needed)
     {{ dbt.generate_series(32768) }}
 
 ),
@@ -39,9 +42,10 @@ days as (
     select
         cast(
             {{ dbt.dateadd(
-                'day', 'numbers.generated_number - 1', 'bounds.first_day'
+                'day', '1 - numbers.generated_number', 'bounds.last_day'
             ) }} as date
-        ) as rate_day
+        ) as rate_day,
+        bounds.first_day
     from bounds
     cross join numbers
 
@@ -51,7 +55,7 @@ in_range as (
 
     select rate_day
     from days
-    where rate_day <= {{ as_of_date() }}
+    where rate_day >= first_day
 
 ),
 

@@ -63,16 +63,13 @@ priced as (
         versions.valid_from,
         versions.valid_to,
         versions.contract_end_date,
-        -- MRR of a version (marts.md), in the version's currency. A plan
-        -- known to be non-recurring (services) has no MRR.
+        -- MRR of a version, exactly as marts.md defines it, in the
+        -- version's currency
         cast(
-            case
-                when plans.is_recurring = false then 0
-                else
-                    versions.quantity * versions.unit_price
-                    * (100 - versions.discount_pct)
-                    / (100 * versions.billing_interval_months)
-            end as decimal(38, 10)
+            versions.quantity * versions.unit_price
+            * (100 - versions.discount_pct)
+            / (100 * versions.billing_interval_months)
+            as decimal(38, 10)
         ) as native_mrr
     from versions
     inner join subscriptions

@@ -37,6 +37,20 @@ latest_profitability as (
 
 ),
 
+latest_value_tier as (
+
+    select
+        customer_id,
+        value_tier
+    from {{ ref('fct_customer_value_scores') }}
+    where
+        snapshot_month = (
+            select max(snapshots.snapshot_month)
+            from {{ ref('fct_customer_value_scores') }} as snapshots
+        )
+
+),
+
 final as (
 
     select
@@ -60,10 +74,11 @@ final as (
             as current_mrr,
         cast(coalesce(activity.tenure_months, 0) as {{ dbt.type_int() }})
             as tenure_months,
-        -- lifecycle_stage and value_tier: filled by the lifecycle and value
-        -- score marts; typed nulls until then.
+        -- lifecycle_stage: filled by the lifecycle mart; a typed null until
+        -- then.
         cast(null as {{ dbt.type_string() }}) as lifecycle_stage,
-        cast(null as {{ dbt.type_string() }}) as value_tier,
+        cast(latest_value_tier.value_tier as {{ dbt.type_string() }})
+            as value_tier,
         cast(customers.crm_account_id as {{ dbt.type_string() }})
             as crm_account_id,
         cast(customers.created_at as {{ dbt.type_timestamp() }}) as created_at,
@@ -78,6 +93,8 @@ final as (
         on
             customers.customer_id = latest_profitability.customer_id
             and latest_profitability.recency = 1
+    left join latest_value_tier
+        on customers.customer_id = latest_value_tier.customer_id
 
 )
 

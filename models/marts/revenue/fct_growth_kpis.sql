@@ -139,36 +139,57 @@ revenue_split as (
 
 ),
 
--- the same months a year earlier (like for like: a period to date compares
--- with the same months of the year before), customers classified as new or
--- existing at that time
+-- the same days a year earlier (like for like: a period to date, e.g. up
+-- to a mid-month as-of date, compares with the same days of the year
+-- before), customers classified as new or existing at that time
+period_days as (
+
+    select
+        period_grain,
+        period_start,
+        last_month,
+        case
+            when
+                {{ as_of_date() }}
+                < cast({{ dbt.last_day('last_month', 'month') }} as date)
+                then {{ as_of_date() }}
+            else cast({{ dbt.last_day('last_month', 'month') }} as date)
+        end as period_end_day
+    from periods
+
+),
+
 prior_year_revenue as (
 
     select
-        periods.period_grain,
-        periods.period_start,
-        revenue.customer_id,
-        revenue.segment,
-        revenue.net_revenue,
+        period_days.period_grain,
+        period_days.period_start,
+        items.customer_id,
+        customers.segment,
+        items.gross_revenue - items.credit_amount as net_revenue,
         case
             when {{ dbt.datediff(
                 'starts.start_month',
-                dbt.dateadd('month', -12, 'periods.last_month'),
+                dbt.dateadd('month', -12, 'period_days.last_month'),
                 'month'
             ) }} < 12 then 'new'
             else 'existing'
         end as customer_status
-    from periods
-    inner join revenue
+    from period_days
+    inner join {{ ref('int_revenue_items') }} as items
         on
-            revenue.month_start >= cast(
-                {{ dbt.dateadd('year', -1, 'periods.period_start') }} as date
+            items.item_date >= cast(
+                {{ dbt.dateadd('year', -1, 'period_days.period_start') }}
+                as date
             )
-            and revenue.month_start <= cast(
-                {{ dbt.dateadd('year', -1, 'periods.last_month') }} as date
+            and items.item_date <= cast(
+                {{ dbt.dateadd('year', -1, 'period_days.period_end_day') }}
+                as date
             )
+    inner join customers
+        on items.customer_id = customers.customer_id
     inner join starts
-        on revenue.customer_id = starts.customer_id
+        on items.customer_id = starts.customer_id
 
 ),
 
@@ -270,6 +291,7 @@ joined as (
         flows.closing_customers,
         flows.churned_customers,
         flows.opening_mrr,
+        flows.fx_adjustment_mrr,
         flows.closing_mrr,
         flows.new_customer_mrr,
         flows.reactivated_mrr,
@@ -356,12 +378,14 @@ final as (
             cast(churned_customers as double) / nullif(opening_customers, 0)
             as double
         ) as logo_churn_rate,
+        -- constant currency: the opening restated at the period's rates
         cast(
-            (churned_mrr + contraction_mrr) / nullif(opening_mrr, 0) as double
+            (churned_mrr + contraction_mrr)
+            / nullif(opening_mrr + fx_adjustment_mrr, 0) as double
         ) as gross_mrr_churn_rate,
         cast(
             (churned_mrr + contraction_mrr - expansion_mrr)
-            / nullif(opening_mrr, 0) as double
+            / nullif(opening_mrr + fx_adjustment_mrr, 0) as double
         ) as net_mrr_churn_rate,
         cast(
             (new_customer_mrr + reactivated_mrr + expansion_mrr)

@@ -31,7 +31,7 @@ typed as (
         cast(plan_id as {{ dbt.type_string() }}) as plan_id,
         cast(quantity as {{ dbt.type_int() }}) as quantity,
         cast(unit_price as decimal(18, 4)) as unit_price,
-        coalesce(cast(discount_pct as decimal(5, 2)), 0) as discount_pct,
+        coalesce(cast(discount_pct as decimal(18, 4)), 0) as discount_pct,
         cast(billing_interval_months as {{ dbt.type_int() }})
             as billing_interval_months,
         {{ clean_code('currency') }} as currency,
