@@ -193,3 +193,54 @@ def test_late_renewals_inside_the_grace_window_are_renewed(built) -> None:
         """
     ).fetchone()[0]
     assert late_renewed == manifest["planted"]["late_renewals"] > 0
+
+
+def test_promoters_refer_more_than_detractors(built) -> None:
+    _, con = built
+    rates = dict(
+        con.sql(
+            """
+            with latest_score as (
+                select customer_id, score
+                from intermediate.int_customer_referral_activity
+                where activity_type = 'nps_response'
+                qualify row_number() over (
+                    partition by customer_id order by activity_date desc
+                ) = 1
+            ),
+            referrals as (
+                select customer_id, count(*) as referrals
+                from intermediate.int_customer_referral_activity
+                where activity_type = 'referral'
+                group by 1
+            )
+            select
+                case when score >= 9 then 'promoter' else 'detractor' end,
+                avg(coalesce(referrals, 0))
+            from latest_score
+            left join referrals using (customer_id)
+            where score >= 9 or score <= 6
+            group by 1
+            """
+        ).fetchall()
+    )
+    assert rates["promoter"] > 2 * rates["detractor"]
+
+
+def test_top_value_tiers_hold_a_disproportionate_share_of_profit(built) -> None:
+    _, con = built
+    top_share, top_customers_share = con.sql(
+        """
+        select
+            sum(gross_profit_raw) filter (where value_tier in ('A+', 'A'))
+                / sum(gross_profit_raw),
+            count(*) filter (where value_tier in ('A+', 'A')) / count(*)
+        from marts.fct_customer_value_scores
+        where snapshot_month = (
+            select max(snapshot_month) from marts.fct_customer_value_scores
+        )
+        """
+    ).fetchone()
+    # the top fifth of customers by value carries far more than a fifth
+    assert top_customers_share <= 0.21
+    assert top_share > 2 * top_customers_share
