@@ -45,12 +45,21 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 GENERATOR = PROJECT_DIR / "scripts" / "generate_landing_data.py"
 REVENUE_NODES = (
-    "fct_customer_mrr_monthly fct_mrr_movements fct_customer_flows "
-    "fct_churn_events fct_renewals fct_renewal_cohorts fct_retention_cohorts "
-    "int_subscription_versions_priced int_fx_rates_monthly "
-    "int_customer_mrr_monthly int_customer_cancellations int_renewals_due "
-    "int_churn_reasons util_months"
-).split()
+    "fct_customer_mrr_monthly",
+    "fct_mrr_movements",
+    "fct_customer_flows",
+    "fct_churn_events",
+    "fct_renewals",
+    "fct_renewal_cohorts",
+    "fct_retention_cohorts",
+    "int_subscription_versions_priced",
+    "int_fx_rates_monthly",
+    "int_customer_mrr_monthly",
+    "int_customer_cancellations",
+    "int_renewals_due",
+    "int_churn_reasons",
+    "util_months",
+)
 LAYERS = (
     "staging",
     "intermediate",
@@ -185,7 +194,8 @@ def report(n: int, gen_s: float | None, build: Build, work: Path) -> None:
     warehouse = work / "warehouse" / "cvm.duckdb"
     size = warehouse.stat().st_size / MIB if warehouse.exists() else 0
     print(f"warehouse file: {size:,.1f} MiB")
-    run_results, manifest = work / "target/run_results.json", work / "target/manifest.json"
+    run_results = work / "target" / "run_results.json"
+    manifest = work / "target" / "manifest.json"
     if build.exit_code != 0 or not run_results.exists():
         print("dbt output (tail):")
         tail = (work / "dbt_stdout.log").read_text(encoding="utf-8").splitlines()
@@ -235,6 +245,8 @@ def bench_one(n: int, args: argparse.Namespace, work: Path) -> int:
     landing = work / "landing"
     gen_s: float | None = None
     if args.landing:
+        if landing.is_symlink():
+            landing.unlink()
         landing.symlink_to(args.landing.resolve(), target_is_directory=True)
     elif not (landing / "_manifest.json").exists():
         shutil.rmtree(landing, ignore_errors=True)

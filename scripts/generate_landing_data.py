@@ -20,7 +20,7 @@ DuckDB writes with one thread so that rows keep that order.
 
 What is true in the data
 ------------------------
-- Time: ``--months`` calendar months of history ending with the as-of month. 20%
+- Time: ``--months`` calendar months of history ending with the as-of month. 30%
   of the customers are "migrated" in the first 45 days with a first contract term
   of 1-12 months (so renewal dates spread out); the others are acquired across
   the history; 0.3% are created after the as-of date (subscriptions start later).
@@ -32,12 +32,14 @@ What is true in the data
 - Versions follow the contract: an amendment (seat change, upgrade, downgrade,
   discount change) closes a version and opens the next the same day with the
   same ``contract_end_date``; a renewal opens a version on the old
-  ``contract_end_date`` (12% are 1-30 days late: nothing in force in the gap);
+  ``contract_end_date`` (20% are 1-30 days late: nothing in force in the gap);
   a lapse or early cancellation closes the last version. 60% of renewals raise
-  the price 2-8%, some change seats or the billing interval. 16% of customers
-  who left come back 2-10 months later: a new subscription, or a new version of
+  the price 2-8%, some change seats or the billing interval. 30% of customers
+  who left come back 1-6 months later: a new subscription, or a new version of
   the old one starting more than 30 days after its contract end. Addon
   subscriptions start while the core one is in force and lapse more often.
+  Churns and reactivations (a come-back, or a late renewal whose gap spans a
+  month end) therefore occur in most months of a 300-customer, 24-month run.
 - Each customer has a latent health that drifts monthly (AR(1) around a mean;
   18% suffer a lasting decline, 8% improve). Health drives usage (active users
   per seat, key_actions per user), NPS scores, urgent tickets, CSAT and late
@@ -73,7 +75,15 @@ The manifest: ``raw_rows``, ``duplicates_removed`` (exact + superseded),
 ``quarantine`` ({table: {rule: n}}), ``clean_rows``, ``expected_customers``
 (customer_id -> canonical segment) and ``planted`` (counts of every planted
 trait, rows after the as-of date, unknown/stray categories, and MRR and active
-customers on the as-of date per segment, computed as marts.md defines them).
+customers on the as-of date per segment, computed as marts.md defines them), and
+``planted.monthly``: one entry per month from the first month any customer is
+active to the as-of month, ``{"month": "YYYY-MM-01", "active_customers",
+"mrr_usd", "new_customers", "reactivated_customers", "churned_customers",
+"expansion_customers", "contraction_customers"}`` for all customers, following
+marts.md (MRR measured on the month's last day, or the as-of date; movements
+against the previous month restated at this month's rates), computed from the
+clean truth; its last entry equals ``mrr_as_of_usd`` / ``active_customers_as_of``
+['All'].
 """
 
 from __future__ import annotations
@@ -1567,7 +1577,11 @@ SEAT_PRICE = [[12.0, 29.0, 59.0, 99.0], [6.0, 10.0], [1500.0, 1200.0, 1800.0]]
 MAX_TIER = np.array([3, 1])
 AMEND_RATE = np.array([0.25, 0.6, 1.0])
 SEG_CHURN_OFFSET = np.array([0.35, 0.0, -0.6])
-LATE_RENEWAL_SHARE = 0.12
+# these four keep churns and come-backs (reactivations) in most months of a run
+FOUNDING_SHARE = 0.3  # customers migrated at the start (first term 1-12 months)
+LATE_RENEWAL_SHARE = 0.2  # renewals signed 1-30 days after the contract end
+WINBACK_RATE = 0.3  # share of customers who left that come back
+WINBACK_GAP_DAYS = (30, 180)  # how long after they left
 EARLY_SHIFT = 2.6
 KEY_SPAN = 1 << 19
 CURRENCY_ROUND = np.array([1, 1, 1, 1, 1, 100])  # JPY amounts in whole yen
@@ -1626,7 +1640,7 @@ def build_customers(p: Params, w: World) -> None:
     n_after = max(1, round(0.003 * n))
     n_now = n - n_after
     hs, a = p.history_start, p.as_of
-    founding = rng.random(n_now) < 0.2
+    founding = rng.random(n_now) < FOUNDING_SHARE
     span = a - hs + 1
     day = np.where(
         founding,
@@ -2172,12 +2186,12 @@ def build_lifecycle(p: Params, w: World) -> None:
     np.maximum.at(cust_end, sub_cust, sub_end)
     cust_alive = np.zeros(n, dtype=bool)
     np.logical_or.at(cust_alive, sub_cust, sub_alive)
-    gap = rng.integers(60, 301, n)
+    gap = rng.integers(WINBACK_GAP_DAYS[0], WINBACK_GAP_DAYS[1] + 1, n)
     wb = (
         ~cust_alive
         & (cust_end > 0)
         & (cust_end + gap <= p.as_of)
-        & (rng.random(n) < 0.16)
+        & (rng.random(n) < WINBACK_RATE)
     )
     wc = np.flatnonzero(wb)
     same_sub = rng.random(len(wc)) < 0.35
@@ -3412,27 +3426,101 @@ def _mrr_share_top20(p: Params, w: World) -> float:
     return round(float(top / per.sum()), 4)
 
 
+def _native_mrr(v: dict[str, np.ndarray], idx: np.ndarray) -> np.ndarray:
+    """Native MRR of versions (marts.md), from the values as written."""
+    return (
+        v["qty"][idx]
+        * (v["price4"][idx] / 1e4)
+        * (1 - v["disc"][idx] / 1e4)
+        / v["interval"][idx]
+    )
+
+
+def _mrr_monthly(p: Params, w: World, cust_idx: np.ndarray) -> tuple[list, np.ndarray]:
+    """Active customers, MRR (USD) and customer movements per month, per marts.md.
+
+    From the clean truth (the in-memory versions and fx rates; dirt never changes
+    it), for the customers `cust_idx` (non-test, created on or before the as-of
+    date): one entry per month from the first month any customer is active to the
+    as-of month. A month is measured on its last day (the as-of date for the as-of
+    month): versions of recurring plans in force then (valid_from <= day <
+    valid_to), each at the latest rate on or before that day (rates as written, to
+    8 decimals; USD = 1). `previous_mrr_cc` is the native MRR in force at the end
+    of the month before, converted at this month's rates. Also returns the MRR of
+    every customer index in the as-of month (0 for non-customers).
+
+    Vectorised over versions and customers; one pass per month.
+    """
+    v = w.v
+    is_cust = np.zeros(w.n, dtype=bool)
+    is_cust[cust_idx] = True
+    sel = np.flatnonzero(
+        is_cust[v["cust"]] & (v["fam"] != 2) & (v["valid_from"] <= p.as_of)
+    )  # product family 2 (services) is the only non-recurring one
+    c = v["cust"][sel]
+    cur = w.currency[c]
+    vf, vt = v["valid_from"][sel], v["valid_to"][sel]
+    native = _native_mrr(v, sel)
+    m_last = int(month_no(np.array([p.as_of]))[0])
+    m_first = int(month_no(np.array([vf.min()]))[0]) if len(sel) else m_last
+    starts = (
+        np.arange(m_first, m_last + 2)
+        .astype("datetime64[M]")
+        .astype("datetime64[D]")
+        .astype(np.int64)
+    )
+    ends = starts[1:] - 1
+    ends[-1] = p.as_of
+    currencies = np.arange(len(CURRENCIES))
+    rates = (
+        np.rint(
+            fx_at(w, np.tile(currencies, len(ends)), np.repeat(ends, len(currencies)))
+            * 1e8
+        ).reshape(len(ends), len(currencies))
+        / 1e8
+    )
+    ever = np.zeros(w.n, dtype=bool)  # active in some month before this one
+    prev_in = np.zeros(len(sel), dtype=bool)  # in force at the previous month's end
+    rows: list[dict] = []
+    per = np.zeros(w.n)
+    for k, day in enumerate(ends.tolist()):
+        rate = rates[k]
+        now_in = (vf <= day) & (vt > day)
+        i = np.flatnonzero(now_in)
+        per = np.bincount(c[i], weights=native[i] * rate[cur[i]], minlength=w.n)
+        j = np.flatnonzero(prev_in)
+        prev_cc = np.bincount(c[j], weights=native[j] * rate[cur[j]], minlength=w.n)
+        active = per > 0
+        had = prev_cc > 0
+        start = ~had & active
+        rows.append(
+            {
+                "month": str(EPOCH + dt.timedelta(days=int(starts[k]))),
+                "active_customers": int(active.sum()),
+                "mrr_usd": round(float(per[cust_idx].sum()), 2),
+                "new_customers": int((start & ~ever).sum()),
+                "reactivated_customers": int((start & ever).sum()),
+                "churned_customers": int((had & ~active).sum()),
+                "expansion_customers": int((had & active & (per > prev_cc)).sum()),
+                "contraction_customers": int((had & active & (per < prev_cc)).sum()),
+            }
+        )
+        ever |= active
+        prev_in = now_in
+    first = next((k for k, r in enumerate(rows) if r["active_customers"]), len(rows))
+    return rows[first:], per
+
+
 def _mrr_as_of(
-    p: Params, w: World, cust_idx: np.ndarray, seg: np.ndarray
+    w: World, per: np.ndarray, cust_idx: np.ndarray, seg: np.ndarray
 ) -> tuple[dict, dict]:
     """MRR (USD) and active customers on the as-of date by segment, per marts.md.
 
-    Uses the values as written (unit price to 4 and discount to 2 decimals, rates
-    to 8 decimals); sums are floats, so compare to the cent with a tolerance.
+    `per` is each customer's MRR in the as-of month from `_mrr_monthly`, so 'All'
+    equals the last monthly entry. Uses the values as written (unit price to 4 and
+    discount to 2 decimals, rates to 8 decimals); sums are floats, so compare to
+    the cent with a tolerance.
     """
-    v = w.v
-    now = (v["valid_from"] <= p.as_of) & (v["valid_to"] > p.as_of)
-    c = v["cust"][now]
-    rate = np.rint(fx_at(w, w.currency[c], np.full(len(c), p.as_of)) * 1e8) / 1e8
-    native = (
-        v["qty"][now]
-        * (v["price4"][now] / 1e4)
-        * (1 - v["disc"][now] / 1e4)
-        / v["interval"][now]
-    )
-    per = np.bincount(c, weights=native * rate, minlength=w.n)
-    cust_seg = np.full(w.n, -1)
-    cust_seg[cust_idx] = seg
     names = ["SMB", "Mid-Market", "Enterprise", "Unassigned"]
     mrr = {"All": round(float(per[cust_idx].sum()), 2)}
     active = {"All": int((per[cust_idx] > 0).sum())}
@@ -3484,7 +3572,9 @@ def build_manifest(p: Params, w: World, wr: Writer, fmt: str) -> dict:
     )
     after = {**wr.after_as_of, **w.planted["rows_after_as_of"]}
     w.planted["rows_after_as_of"] = {t: after.get(t, 0) for t in TABLES}
-    mrr, active = _mrr_as_of(p, w, expected_idx, seg)
+    monthly, per = _mrr_monthly(p, w, expected_idx)
+    mrr, active = _mrr_as_of(w, per, expected_idx, seg)
+    w.planted["monthly"] = monthly
     w.planted["mrr_as_of_usd"] = mrr
     w.planted["active_customers_as_of"] = active
     planted = dict(sorted(w.planted.items()))

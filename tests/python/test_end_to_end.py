@@ -244,3 +244,34 @@ def test_top_value_tiers_hold_a_disproportionate_share_of_profit(built) -> None:
     # the top fifth of customers by value carries far more than a fifth
     assert top_customers_share <= 0.21
     assert top_share > 2 * top_customers_share
+
+
+def test_monthly_movements_are_the_planted_ones(built) -> None:
+    manifest, con = built
+    planted = {entry["month"]: entry for entry in manifest["planted"]["monthly"]}
+    rows = con.sql(
+        """
+        select
+            cast(month_start as varchar), closing_customers, closing_mrr,
+            new_customers, reactivated_customers, churned_customers
+        from marts.fct_mrr_movements
+        where segment = 'All'
+        """
+    ).fetchall()
+    actual = {row[0]: row for row in rows}
+    assert set(actual) == set(planted)
+    months_with_churn = months_with_reactivation = 0
+    for month, entry in planted.items():
+        _, active, mrr, new, back, lost = actual[month]
+        assert (active, new, back, lost) == (
+            entry["active_customers"],
+            entry["new_customers"],
+            entry["reactivated_customers"],
+            entry["churned_customers"],
+        ), month
+        assert float(mrr) == pytest.approx(entry["mrr_usd"], abs=0.05), month
+        months_with_churn += lost > 0
+        months_with_reactivation += back > 0
+    # the check means something: churns and returns were planted and found
+    assert months_with_churn >= 6
+    assert months_with_reactivation >= 6

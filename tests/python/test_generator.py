@@ -9,6 +9,7 @@ tests do not trust the generator's own bookkeeping.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -1060,3 +1061,177 @@ def test_dirt_leaves_the_clean_truth_untouched(dirty_parquet):
     for seg, value in planted["mrr_as_of_usd"].items():
         assert abs(totals.get(seg, 0.0) - value) < 0.05, seg
         assert active.get(seg, 0) == planted["active_customers_as_of"][seg], seg
+
+
+# marts.md, "Customer MRR in a month" and "MRR movement of a customer in month m",
+# re-derived from the files: one row per month from the first version's month to
+# the as-of month; the caller drops the leading months without active customers
+MONTHLY_SQL = """
+with customers as (
+    select customer_id from {t}billing_customers
+    where not is_test and cast(created_at as date) <= date '{as_of}'
+),
+versions as (
+    select s.customer_id, upper(trim(v.currency)) as currency, v.valid_from,
+           coalesce(v.valid_to, date '9999-12-31') as valid_to,
+           cast(v.quantity * v.unit_price as double)
+           * (1 - cast(coalesce(v.discount_pct, 0) as double) / 100)
+           / v.billing_interval_months as native_mrr
+    from {t}billing_subscription_versions as v
+    join {t}billing_subscriptions as s using (subscription_id)
+    join customers using (customer_id)
+    join {t}billing_plans as p using (plan_id)
+    where p.is_recurring and v.valid_from <= date '{as_of}'
+),
+months as (
+    select cast(m as date) as month_start,
+           least(cast(m + interval 1 month as date) - 1, date '{as_of}')
+               as measured_on,
+           row_number() over (order by m) as k
+    from range(
+        (select date_trunc('month', min(valid_from)) from versions),
+        date_trunc('month', date '{as_of}') + interval 1 month,
+        interval 1 month
+    ) as r(m)
+),
+fx as (
+    select upper(trim(currency)) as currency, rate_date,
+           cast(rate_to_reporting as double) as rate
+    from {t}fx_rates
+),
+rates as (  -- latest rate on or before the measuring day; USD = 1
+    select months.k, c.currency,
+           case when c.currency = 'USD' then 1.0 else fx.rate end as rate
+    from months
+    cross join (select distinct currency from versions) as c
+    asof left join fx
+        on fx.currency = c.currency and fx.rate_date <= months.measured_on
+),
+in_force as (
+    select v.customer_id, v.currency, v.native_mrr, months.k
+    from versions as v
+    join months
+        on v.valid_from <= months.measured_on and v.valid_to > months.measured_on
+),
+cur as (
+    select i.customer_id, i.k, sum(i.native_mrr * r.rate) as mrr
+    from in_force as i join rates as r using (k, currency)
+    group by 1, 2
+),
+prev as (  -- the native MRR of the month before, at this month's rates
+    select i.customer_id, r.k, sum(i.native_mrr * r.rate) as previous_mrr_cc
+    from in_force as i
+    join rates as r on r.k = i.k + 1 and r.currency = i.currency
+    group by 1, 2
+),
+cm as (
+    select customer_id, k, coalesce(mrr, 0) as mrr,
+           coalesce(previous_mrr_cc, 0) as prev
+    from cur full join prev using (customer_id, k)
+),
+flagged as (
+    select *, min(k) filter (where mrr > 0) over (partition by customer_id)
+              as first_k
+    from cm
+)
+select strftime(months.month_start, '%Y-%m-%d') as month,
+       count(f.customer_id) filter (where f.mrr > 0) as active_customers,
+       coalesce(sum(f.mrr), 0) as mrr_usd,
+       count(*) filter (where f.prev = 0 and f.mrr > 0 and f.k = f.first_k)
+           as new_customers,
+       count(*) filter (where f.prev = 0 and f.mrr > 0 and f.k > f.first_k)
+           as reactivated_customers,
+       count(*) filter (where f.prev > 0 and f.mrr = 0) as churned_customers,
+       count(*) filter (where f.prev > 0 and f.mrr > f.prev)
+           as expansion_customers,
+       count(*) filter (where f.prev > 0 and f.mrr > 0 and f.mrr < f.prev)
+           as contraction_customers
+from months
+left join flagged as f using (k)
+group by months.k, months.month_start
+order by months.k
+"""
+
+
+def derive_monthly(
+    con: duckdb.DuckDBPyConnection, prefix: str = "", as_of: str = AS_OF
+) -> list[dict]:
+    """The monthly figures of marts.md from the landing tables `<prefix><table>`."""
+    cur = con.execute(MONTHLY_SQL.format(t=prefix, as_of=as_of))
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    while rows and rows[0]["active_customers"] == 0:
+        rows.pop(0)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def clean_300(tmp_path_factory) -> tuple[Path, dict]:
+    """A normal small run: 300 customers, 24 months, no dirt."""
+    out = tmp_path_factory.mktemp("clean_300")
+    return out, generate(300, 24, 11, out, "parquet", False, AS_OF, 10)
+
+
+def _check_monthly(monthly: list[dict], derived: list[dict]) -> None:
+    assert [r["month"] for r in derived] == [r["month"] for r in monthly]
+    for got, exp in zip(derived, monthly, strict=True):
+        for key, value in exp.items():
+            if key == "mrr_usd":
+                assert abs(float(got[key]) - value) < 0.05, exp["month"]
+            elif key != "month":
+                assert got[key] == value, (exp["month"], key)
+
+
+@pytest.mark.parametrize("fixture", ["clean_300", "dirty_parquet"])
+def test_monthly_movements_match_an_independent_derivation(fixture, request):
+    out, m = request.getfixturevalue(fixture)
+    con = open_landing(out, "parquet")
+    prefix = ""
+    if m["dirty"]:  # the truth survives de-duplication and quarantine unchanged
+        derive_quarantine(con)
+        prefix = "clean_"
+    _check_monthly(m["planted"]["monthly"], derive_monthly(con, prefix))
+
+
+def test_monthly_shape_and_customer_flows(clean_300, big_clean):
+    for m in (clean_300[1], big_clean[1]):
+        p = m["planted"]
+        monthly = p["monthly"]
+        keys = {
+            "month",
+            "active_customers",
+            "mrr_usd",
+            "new_customers",
+            "reactivated_customers",
+            "churned_customers",
+            "expansion_customers",
+            "contraction_customers",
+        }
+        assert all(set(r) == keys for r in monthly)
+        # consecutive months up to the as-of month, the first one with customers
+        assert monthly[-1]["month"] == AS_OF[:8] + "01"
+        assert monthly[0]["active_customers"] > 0
+        for a, b in pairwise(monthly):
+            y, mo = int(a["month"][:4]), int(a["month"][5:7])
+            assert b["month"] == f"{y + mo // 12}-{mo % 12 + 1:02d}-01"
+        # closing customers = opening + new + reactivated - churned, month to month
+        opening = 0
+        for r in monthly:
+            flows = r["new_customers"] + r["reactivated_customers"]
+            assert r["active_customers"] == opening + flows - r["churned_customers"]
+            opening = r["active_customers"]
+        assert monthly[0]["new_customers"] == monthly[0]["active_customers"]
+        # the as-of figures are the last month's
+        assert p["active_customers_as_of"]["All"] == monthly[-1]["active_customers"]
+        assert p["mrr_as_of_usd"]["All"] == monthly[-1]["mrr_usd"]
+        assert sum(r["new_customers"] for r in monthly) <= len(m["expected_customers"])
+    # churns and come-backs in most months, so the warehouse's flows can be compared
+    for monthly, share in (
+        (clean_300[1]["planted"]["monthly"], 0.5),
+        (big_clean[1]["planted"]["monthly"], 0.85),
+    ):
+        n = len(monthly)
+        assert sum(r["churned_customers"] > 0 for r in monthly) > share * n
+        assert sum(r["reactivated_customers"] > 0 for r in monthly) > share * n
+        assert sum(r["expansion_customers"] > 0 for r in monthly) > share * n
+        assert sum(r["contraction_customers"] > 0 for r in monthly) > share * n / 2

@@ -37,6 +37,16 @@ latest_profitability as (
 
 ),
 
+as_of_lifecycle as (
+
+    select
+        customer_id,
+        lifecycle_stage
+    from {{ ref('fct_customer_lifecycle') }}
+    where month_start = {{ dbt.date_trunc('month', as_of_date()) }}
+
+),
+
 latest_value_tier as (
 
     select
@@ -74,9 +84,8 @@ final as (
             as current_mrr,
         cast(coalesce(activity.tenure_months, 0) as {{ dbt.type_int() }})
             as tenure_months,
-        -- lifecycle_stage: filled by the lifecycle mart; a typed null until
-        -- then.
-        cast(null as {{ dbt.type_string() }}) as lifecycle_stage,
+        cast(as_of_lifecycle.lifecycle_stage as {{ dbt.type_string() }})
+            as lifecycle_stage,
         cast(latest_value_tier.value_tier as {{ dbt.type_string() }})
             as value_tier,
         cast(customers.crm_account_id as {{ dbt.type_string() }})
@@ -95,6 +104,8 @@ final as (
             and latest_profitability.recency = 1
     left join latest_value_tier
         on customers.customer_id = latest_value_tier.customer_id
+    left join as_of_lifecycle
+        on customers.customer_id = as_of_lifecycle.customer_id
 
 )
 

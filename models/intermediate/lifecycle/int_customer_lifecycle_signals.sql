@@ -1,0 +1,211 @@
+{#- One row per customer and month from its first active month to the
+    as-of month (the MRR grid): every signal the lifecycle rules read,
+    measured on the month's measuring day (month end, or the as-of date).
+    Usage exists only from the first month any usage was exported: before
+    that, usage signals are null (unknown), never 0. -#}
+
+with
+
+grid as (
+
+    select
+        mrr.customer_id,
+        mrr.month_start,
+        mrr.first_active_month,
+        mrr.mrr,
+        mrr.movement,
+        months.measured_on
+    from {{ ref('int_customer_mrr_monthly') }} as mrr
+    inner join {{ ref('util_months') }} as months
+        on mrr.month_start = months.month_start
+
+),
+
+usage_monthly as (
+
+    select * from {{ ref('int_customer_usage_monthly') }}
+
+),
+
+usage_coverage as (
+
+    select min(month_start) as first_usage_month
+    from usage_monthly
+
+),
+
+with_usage as (
+
+    select
+        grid.*,
+        usage_coverage.first_usage_month,
+        case
+            when grid.month_start >= usage_coverage.first_usage_month
+                then coalesce(usage_monthly.key_actions, 0)
+        end as key_actions
+    from grid
+    cross join usage_coverage
+    left join usage_monthly
+        on
+            grid.customer_id = usage_monthly.customer_id
+            and grid.month_start = usage_monthly.month_start
+
+),
+
+baselines as (
+
+    select
+        *,
+        avg(key_actions) over (
+            partition by customer_id
+            order by month_start
+            rows between 3 preceding and 1 preceding
+        ) as key_actions_baseline,
+        count(key_actions) over (
+            partition by customer_id
+            order by month_start
+            rows between 3 preceding and 1 preceding
+        ) as baseline_months_with_usage,
+        avg(mrr) over (
+            partition by customer_id
+            order by month_start
+            rows between 3 preceding and 1 preceding
+        ) as mrr_baseline,
+        sum(key_actions) over (
+            partition by customer_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as key_actions_to_date,
+        lag(movement) over (
+            partition by customer_id order by month_start
+        ) as previous_movement
+    from with_usage
+
+),
+
+upcoming_renewals as (
+
+    select
+        grid.customer_id,
+        grid.month_start,
+        min(versions.contract_end_date) as next_contract_end_date
+    from grid
+    inner join {{ ref('int_subscription_versions_priced') }} as versions
+        on
+            grid.customer_id = versions.customer_id
+            and grid.measured_on >= versions.valid_from
+            and (
+                versions.valid_to is null
+                or grid.measured_on < versions.valid_to
+            )
+            and grid.measured_on <= versions.contract_end_date
+    group by 1, 2
+
+),
+
+latest_nps as (
+
+    select
+        grid.customer_id,
+        grid.month_start,
+        activity.score,
+        row_number() over (
+            partition by grid.customer_id, grid.month_start
+            order by activity.activity_date desc, activity.activity_id desc
+        ) as recency
+    from grid
+    inner join {{ ref('int_customer_referral_activity') }} as activity
+        on
+            grid.customer_id = activity.customer_id
+            and activity.activity_type = 'nps_response'
+            and grid.measured_on >= activity.activity_date
+            and activity.activity_date > cast({{ dbt.dateadd(
+                'day', -var('lifecycle_detractor_days'), 'grid.measured_on'
+            ) }} as date)
+
+),
+
+late_payments as (
+
+    select
+        grid.customer_id,
+        grid.month_start,
+        sum(
+            case
+                when
+                    coalesce(invoices.paid_date, grid.measured_on)
+                    > cast({{ dbt.dateadd(
+                        'day', var('lifecycle_late_payment_days'),
+                        'invoices.due_date'
+                    ) }} as date)
+                    then 1
+                else 0
+            end
+        ) as late_invoices
+    from grid
+    inner join {{ ref('int_invoice_payment_days') }} as invoices
+        on
+            grid.customer_id = invoices.customer_id
+            and grid.measured_on >= invoices.due_date
+            and invoices.due_date > cast(
+                {{ dbt.dateadd('month', -6, 'grid.measured_on') }} as date
+            )
+            and (
+                invoices.paid_date is null
+                or grid.measured_on >= invoices.paid_date
+            )
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        baselines.customer_id,
+        baselines.month_start,
+        baselines.first_active_month,
+        baselines.measured_on,
+        baselines.mrr,
+        baselines.movement,
+        baselines.previous_movement,
+        baselines.mrr_baseline,
+        baselines.key_actions,
+        baselines.key_actions_baseline,
+        baselines.key_actions_to_date,
+        latest_nps.score as latest_nps_score,
+        upcoming_renewals.next_contract_end_date,
+        {{ dbt.datediff(
+            'baselines.first_active_month', 'baselines.measured_on', 'day'
+        ) }} as days_since_start,
+        -- activation is known only for customers that started once usage was
+        -- exported; before that their early usage is unknown
+        baselines.first_active_month >= baselines.first_usage_month
+            as is_activation_known,
+        coalesce(late_payments.late_invoices, 0) as late_invoices,
+        case
+            when baselines.baseline_months_with_usage > 0 then
+                baselines.key_actions
+                < {{ var('lifecycle_dormancy_share') }}
+                * baselines.key_actions_baseline
+        end as is_usage_drop,
+        baselines.mrr
+        < {{ var('lifecycle_dormancy_share') }} * baselines.mrr_baseline
+            as is_spend_drop
+    from baselines
+    left join upcoming_renewals
+        on
+            baselines.customer_id = upcoming_renewals.customer_id
+            and baselines.month_start = upcoming_renewals.month_start
+    left join latest_nps
+        on
+            baselines.customer_id = latest_nps.customer_id
+            and baselines.month_start = latest_nps.month_start
+            and latest_nps.recency = 1
+    left join late_payments
+        on
+            baselines.customer_id = late_payments.customer_id
+            and baselines.month_start = late_payments.month_start
+
+)
+
+select * from final
