@@ -40,45 +40,64 @@ opportunities as (
 
 ),
 
-won_reasons as (
+-- candidate opportunities: the subscription's own, and account-level ones
+-- (no subscription) of the customer; two equality joins, not one join on
+-- an OR, so the work grows with matches, not renewals x opportunities
+won_candidates as (
 
     select
         renewals.subscription_id,
         renewals.contract_end_date,
-        opportunities.reason_code,
-        row_number() over (
-            partition by renewals.subscription_id, renewals.contract_end_date
-            order by
-                case
-                    when
-                        opportunities.subscription_id = renewals.subscription_id
-                        then 0
-                    else 1
-                end,
-                abs({{ dbt.datediff(
-                    'renewals.contract_end_date', 'opportunities.close_date', 'day'
-                ) }}),
-                opportunities.opportunity_id desc
-        ) as nearness
+        0 as is_account_level,
+        opportunities.close_date,
+        opportunities.opportunity_id,
+        opportunities.reason_code
     from renewals
     inner join opportunities
-        on
-            (
-                renewals.subscription_id = opportunities.subscription_id
-                or (
-                    opportunities.subscription_id is null
-                    and renewals.customer_id = opportunities.customer_id
-                )
-            )
-            and opportunities.close_date >= cast({{ dbt.dateadd(
-                'day', -var('renewal_reason_window_days'),
-                'renewals.contract_end_date'
-            ) }} as date)
-            and opportunities.close_date <= cast({{ dbt.dateadd(
-                'day', var('renewal_reason_window_days'),
-                'renewals.contract_end_date'
-            ) }} as date)
+        on renewals.subscription_id = opportunities.subscription_id
     where renewals.outcome = 'renewed'
+
+    union all
+
+    select
+        renewals.subscription_id,
+        renewals.contract_end_date,
+        1 as is_account_level,
+        opportunities.close_date,
+        opportunities.opportunity_id,
+        opportunities.reason_code
+    from renewals
+    inner join opportunities
+        on renewals.customer_id = opportunities.customer_id
+    where
+        renewals.outcome = 'renewed'
+        and opportunities.subscription_id is null
+
+),
+
+won_reasons as (
+
+    select
+        subscription_id,
+        contract_end_date,
+        reason_code,
+        row_number() over (
+            partition by subscription_id, contract_end_date
+            order by
+                is_account_level,
+                abs({{ dbt.datediff(
+                    'contract_end_date', 'close_date', 'day'
+                ) }}),
+                opportunity_id desc
+        ) as nearness
+    from won_candidates
+    where
+        close_date >= cast({{ dbt.dateadd(
+            'day', -var('renewal_reason_window_days'), 'contract_end_date'
+        ) }} as date)
+        and close_date <= cast({{ dbt.dateadd(
+            'day', var('renewal_reason_window_days'), 'contract_end_date'
+        ) }} as date)
 
 ),
 
