@@ -65,8 +65,11 @@ priced as (
         versions.contract_end_date,
         -- MRR of a version, exactly as marts.md defines it, in the
         -- version's currency
+        -- computed in double (the division is double anyway) and stored as
+        -- decimal(38, 10): a decimal product of quantity, price and discount
+        -- overflows DECIMAL(18) on large accounts
         cast(
-            versions.quantity * versions.unit_price
+            cast(versions.quantity as double) * versions.unit_price
             * (100 - versions.discount_pct)
             / (100 * versions.billing_interval_months)
             as decimal(38, 10)
