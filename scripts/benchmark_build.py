@@ -169,15 +169,43 @@ def _node_rss(result: dict, samples: list[tuple[float, float]]) -> float:
     return max((rss for t, rss in samples if start - 1 <= t <= end + 1), default=0)
 
 
-def _in_flight(log: Path) -> list[str]:
-    """Nodes dbt started and did not finish, from its console output."""
-    started: dict[str, str] = {}
-    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if m := re.search(r"(\d+) of \d+ START .*? (\S+) \.* \[RUN\]", line):
-            started[m.group(1)] = m.group(2)
-        elif m := re.search(r"(\d+) of \d+ (OK|ERROR|PASS|FAIL|WARN|SKIP)", line):
-            started.pop(m.group(1), None)
-    return list(started.values())
+def _log_nodes(log: Path, manifest: dict) -> tuple[list[dict], list[str]]:
+    """Finished nodes (run_results-like) and nodes still running, from dbt's
+    console output: the fallback when dbt stopped before run_results.json."""
+    ids = {node["name"]: uid for uid, node in manifest["nodes"].items()}
+    for uid, test in manifest.get("unit_tests", {}).items():
+        ids[f"{test['model']}::{test['name']}"] = uid
+    day = dt.date.fromtimestamp(log.stat().st_mtime).isoformat()
+    started: dict[str, tuple[str, str]] = {}
+    finished: list[dict] = []
+    for raw in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = re.sub(r"\x1b\[[0-9;]*m", "", raw)
+        m = re.match(r"(\S+)\s+(\d+ of \d+) (START|[A-Z]+) (.*)$", line)
+        if not m:
+            continue
+        stamp, key, status, rest = m.groups()
+        if status == "START":
+            words = [w for w in rest.split() if w.strip(".") and w != "[RUN]"]
+            name = words[-1]
+            uid = ids.get(name) or ids.get(name.rsplit(".", 1)[-1], f"operation.{name}")
+            started[key] = (uid, f"{day}T{stamp}")
+        elif key in started and (secs := re.search(r" in ([\d.]+)s\]", rest)):
+            uid, began = started.pop(key)
+            timing = [{"started_at": began, "completed_at": f"{day}T{stamp}"}]
+            finished.append(
+                {
+                    "unique_id": uid,
+                    "status": status.lower(),
+                    "execution_time": float(secs.group(1)),
+                    "timing": timing,
+                    "message": rest,
+                }
+            )
+    return finished, [uid for uid, _ in started.values()]
+
+
+def _exit(code: int) -> str:
+    return f"{code} ({signal.Signals(-code).name})" if code < 0 else str(code)
 
 
 def report(n: int, gen_s: float | None, build: Build, work: Path) -> None:
@@ -187,8 +215,8 @@ def report(n: int, gen_s: float | None, build: Build, work: Path) -> None:
     gen = f"{gen_s:.1f} s" if gen_s is not None else "reused"
     print(f"landing data: {gen} ({_dir_mib(landing):,.0f} MiB in {landing})")
     print(
-        f"dbt build: exit {build.exit_code}, wall {build.wall_s:.1f} s, peak RSS "
-        f"{build.peak_rss_mib:,.0f} MiB (ru_maxrss)"
+        f"dbt build: exit {_exit(build.exit_code)}, wall {build.wall_s:.1f} s, "
+        f"peak RSS {build.peak_rss_mib:,.0f} MiB (ru_maxrss)"
         + (" -- INTERRUPTED after --timeout" if build.timed_out else "")
     )
     warehouse = work / "warehouse" / "cvm.duckdb"
@@ -196,15 +224,21 @@ def report(n: int, gen_s: float | None, build: Build, work: Path) -> None:
     print(f"warehouse file: {size:,.1f} MiB")
     run_results = work / "target" / "run_results.json"
     manifest = work / "target" / "manifest.json"
+    log = work / "dbt_stdout.log"
     if build.exit_code != 0 or not run_results.exists():
         print("dbt output (tail):")
-        tail = (work / "dbt_stdout.log").read_text(encoding="utf-8").splitlines()
-        print("\n".join("  | " + line for line in tail[-25:]))
-        print("still running when it stopped:", _in_flight(work / "dbt_stdout.log"))
-    if not run_results.exists():
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        print("\n".join("  | " + line for line in tail[-10:]))
+    if not manifest.exists():
         return
-    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     nodes = json.loads(manifest.read_text(encoding="utf-8"))
+    running: list[str] = []
+    if run_results.exists():
+        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    else:
+        results, running = _log_nodes(log, nodes)
+        print("no run_results.json: the figures below are from dbt's console log")
+        print(f"still running when dbt stopped: {running}")
     by_layer = {layer: [0.0, 0] for layer in LAYERS}
     statuses: dict[str, int] = {}
     for r in results:
@@ -229,7 +263,8 @@ def report(n: int, gen_s: float | None, build: Build, work: Path) -> None:
     for name in REVENUE_NODES:
         r = by_name.get(name)
         if r is None:
-            print(f"  {name:<34}not run")
+            still = any(uid.endswith(f".{name}") for uid in running)
+            print(f"  {name:<34}{'still running' if still else 'not run'}")
             continue
         total += r["execution_time"]
         rss = _node_rss(r, build.samples)
