@@ -5,29 +5,9 @@
 
 with
 
-scores as (
-
-    select
-        snapshot_month,
-        segment,
-        customer_id,
-        net_revenue_raw as net_revenue,
-        gross_profit_raw as gross_profit
-    from {{ ref('fct_customer_value_scores') }}
-
-),
-
 with_all as (
 
-    select * from scores
-    union all
-    select
-        snapshot_month,
-        'All' as segment,
-        customer_id,
-        net_revenue,
-        gross_profit
-    from scores
+    select * from {{ ref('int_value_scores_by_segment') }}
 
 ),
 

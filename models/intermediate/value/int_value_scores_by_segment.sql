@@ -1,0 +1,33 @@
+{#- One row per snapshot month, segment (each customer's, and again as
+    'All') and scored customer: the trailing-12-month revenue and profit the
+    concentration marts rank. -#}
+
+with
+
+scores as (
+
+    select
+        snapshot_month,
+        segment,
+        customer_id,
+        net_revenue_raw as net_revenue,
+        gross_profit_raw as gross_profit
+    from {{ ref('fct_customer_value_scores') }}
+
+),
+
+with_all as (
+
+    select * from scores
+    union all
+    select
+        snapshot_month,
+        'All' as segment,
+        customer_id,
+        net_revenue,
+        gross_profit
+    from scores
+
+)
+
+select * from with_all
