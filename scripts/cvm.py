@@ -1,30 +1,150 @@
 """The warehouse job's command line: ``python -m scripts.cvm <command>``.
 
 Commands:
-  run      generate demo landing data if the landing directory is empty,
-           build and test the warehouse (dbt build), print headline figures
-  build    dbt build only
-  summary  print headline figures of an existing warehouse
+  run       the whole nightly job: generate demo landing data if the landing
+            directory is empty, build, validate, publish, print a summary
+  build     dbt build (models, unit and data tests) into the staging file
+  validate  the Great Expectations suites on the staging file
+  publish   publish the staging file (only once built and validated)
+  backfill  run the job for each as-of date from --from to --to (the last
+            one's marts stay published; one run-log row per date)
+  status    the published warehouse's freshness, recent runs, the lock holder
+  summary   headline figures of the published warehouse
 
-Exit codes: 0 success, 1 a model, test or landing check failed, 2 crash or
-bad configuration.
+Write-audit-publish: builds write a staging file beside the published
+warehouse; dbt tests and the expectations audit it; only then does it
+atomically replace the file BI tools read (scripts/publish.py). Every run
+appends a row to marts.pipeline_runs in the published file, failed runs too.
+
+Exit codes: 0 success; 1 a data, test or expectation failure (nothing
+published); 2 a crash or bad configuration; 3 another run holds the lock.
+`status` exits 0 when the latest run succeeded, 1 when it did not, 2 when
+nothing was ever published.
 """
 
 from __future__ import annotations
 
 import argparse
+import calendar
+import dataclasses
 import datetime
 import os
+import secrets
+import shutil
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from scripts.dbt_invoke import EXIT_CRASH, EXIT_OK, run_dbt
-from scripts.settings import Settings, landing_is_empty
+from scripts import publish
+from scripts.dbt_invoke import LANDING_CONTRACT_ERROR, run_dbt
+from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
+from scripts.lock import LockHeld, RunLock, current_holder, describe
+from scripts.settings import PROJECT_DIR, Settings, landing_is_empty
 
 
 def _log(message: str) -> None:
     print(f"[cvm {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class StepFailed(Exception):
+    """A step found bad data, a failing test or expectation (exit 1)."""
+
+    def __init__(self, step: str, reason: str, details: list[str] | None = None):
+        super().__init__(reason)
+        self.step, self.reason, self.details = step, reason, details or []
+
+
+def new_run_id() -> str:
+    return f"{publish.utc_now():%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+class Run:
+    """One run of the job: its id, timings, outcome and run-log row."""
+
+    def __init__(self, settings: Settings, command: str, lock: RunLock) -> None:
+        self.settings, self.command, self.lock = settings, command, lock
+        self.run_id = lock.info["run_id"]
+        self.started_at = publish.utc_now()
+        self.steps: dict[str, float] = {}
+        self.as_of: str | None = settings.as_of_date
+        self.counts: dict[str, dict] = {}
+        self.gx: dict = {}
+        self.gx_counts = (None, None)
+
+    @property
+    def results_dir(self):
+        return self.settings.runs_dir / self.run_id
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self.lock.set_step(name, as_of=self.as_of or "")
+        _log(f"{name}: started")
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.steps[name] = round(time.monotonic() - started, 1)
+        _log(f"{name}: done in {self.steps[name]:.0f}s")
+
+    def row(self, status: str, exit_code: int, step: str | None, reason: str | None):
+        finished = publish.utc_now()
+        quarantined = self.counts.get("quarantined_rows")
+        return {
+            "run_id": self.run_id,
+            "command": self.command,
+            "as_of_date": self.as_of,
+            "started_at": self.started_at,
+            "finished_at": finished,
+            "duration_seconds": round((finished - self.started_at).total_seconds(), 1),
+            "status": status,
+            "exit_code": exit_code,
+            "failed_step": step,
+            "failure_reason": reason,
+            "published": status == "success",
+            "marts_row_counts": self.counts.get("marts_row_counts"),
+            "landing_rows": self.counts.get("landing_rows"),
+            "quarantined_rows": quarantined,
+            "quarantined_rows_total": sum(quarantined.values())
+            if quarantined is not None
+            else None,
+            "expectations_evaluated": self.gx_counts[0],
+            "expectations_failed": self.gx_counts[1],
+            "gx_summary": self.gx or None,
+            "step_seconds": self.steps,
+            "landing_dir": str(self.settings.landing_dir),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "results_path": str(self.results_dir),
+        }
+
+
+def abandoned_row(holder: dict, taken_over_by: str) -> dict:
+    """The run-log row of a run whose process died holding the lock."""
+    started = holder.get("started_at")
+    return {
+        "run_id": holder.get("run_id") or f"unknown-{taken_over_by}",
+        "command": holder.get("command"),
+        "as_of_date": holder.get("as_of") or None,
+        "started_at": datetime.datetime.fromisoformat(started).replace(tzinfo=None)
+        if started
+        else None,
+        "status": "abandoned",
+        "failed_step": holder.get("step"),
+        "failure_reason": (
+            f"process {holder.get('pid')} on {holder.get('host')} died while holding "
+            f"the lock (in step {holder.get('step')}); nothing was published; "
+            f"taken over by run {taken_over_by}"
+        ),
+        "published": False,
+        "host": holder.get("host"),
+        "pid": holder.get("pid"),
+    }
+
+
+# -- the steps ----------------------------------------------------------------
 
 
 def ensure_landing_data(settings: Settings) -> None:
@@ -49,17 +169,292 @@ def ensure_landing_data(settings: Settings) -> None:
     )
 
 
-def build(settings: Settings) -> int:
-    _log(f"dbt build into {settings.warehouse_path}")
-    started = time.monotonic()
-    outcome = run_dbt(["build"], settings)
-    if outcome.exit_code != EXIT_OK:
-        for line in outcome.failures[1:10]:
+def build_step(run: Run) -> None:
+    """dbt build into a fresh staging file; record what it built."""
+    settings = run.settings
+    with run.step("build"):
+        publish.clear_staging(settings)
+        _log(f"dbt build into the staging file {settings.staging_path}")
+        outcome = run_dbt(["build"], settings, warehouse=settings.staging_path)
+        _keep_dbt_results(run)
+        if outcome.exit_code == EXIT_CRASH:
+            raise RuntimeError(outcome.reason)
+        if outcome.exit_code != EXIT_OK:
+            step = (
+                "landing"
+                if outcome.reason.startswith(LANDING_CONTRACT_ERROR)
+                else "build"
+            )
+            raise StepFailed(step, outcome.reason, outcome.failures[1:10])
+        run.as_of = run.as_of or publish.as_of_of(settings.staging_path)
+        run.counts = publish.collect_counts(settings.staging_path)
+    publish.write_state(
+        settings,
+        {
+            "run_id": run.run_id,
+            "command": run.command,
+            "started_at": run.started_at.isoformat(),
+            "as_of_date": run.as_of,
+            "steps": run.steps,
+            "counts": run.counts,
+            "built": publish.fingerprint(settings.staging_path),
+        },
+    )
+
+
+def _keep_dbt_results(run: Run) -> None:
+    target = os.environ.get("DBT_TARGET_PATH") or str(PROJECT_DIR / "target")
+    source = os.path.join(target, "run_results.json")
+    if os.path.exists(source):
+        run.results_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, run.results_dir / "dbt_run_results.json")
+
+
+def _staged(run: Run, need_validated: bool) -> dict:
+    """The staging file's state, checked to be what the earlier steps saw."""
+    settings = run.settings
+    state = publish.read_state(settings)
+    if state is None or not settings.staging_path.exists():
+        raise StepFailed(
+            "validate" if not need_validated else "publish",
+            f"nothing staged at {settings.staging_path}: run `build` first",
+        )
+    if publish.fingerprint(settings.staging_path) != state["built"]:
+        raise StepFailed(
+            "publish",
+            f"{settings.staging_path} changed after it was built: build it again",
+        )
+    if need_validated and not state.get("validated"):
+        raise StepFailed(
+            "publish",
+            f"{settings.staging_path} has not passed validation: run `validate` "
+            "(or `run`) first",
+        )
+    # carry the build's identity, so one row describes build to publish
+    run.run_id = state["run_id"]
+    run.started_at = datetime.datetime.fromisoformat(state["started_at"])
+    run.as_of = state["as_of_date"]
+    run.counts = state["counts"]
+    run.steps = {**state["steps"], **run.steps}
+    run.gx = state.get("gx") or {}
+    run.gx_counts = tuple(state.get("gx_counts") or (None, None))
+    return state
+
+
+def validate_step(run: Run) -> None:
+    """The Great Expectations suites on the staging file."""
+    from scripts.expectations import validate
+
+    settings = run.settings
+    state = _staged(run, need_validated=False)
+    with run.step("validate"):
+        previous = publish.last_published(settings.warehouse_path)
+        outcome = validate(
+            settings,
+            settings.staging_path,
+            run.as_of or "",
+            previous,
+            run.results_dir,
+        )
+    run.gx = {suite: details for suite, details in outcome.summary.items() if details}
+    run.gx_counts = (outcome.evaluated, outcome.failed)
+    _log(
+        f"validate: {outcome.evaluated} expectations, {outcome.failed} failed; "
+        f"results in {outcome.results_path}"
+    )
+    publish.write_state(
+        settings,
+        {
+            **state,
+            "steps": run.steps,
+            "validated": outcome.success,
+            "gx": run.gx,
+            "gx_counts": run.gx_counts,
+        },
+    )
+    if not outcome.success:
+        raise StepFailed(
+            "validate",
+            outcome.failures[0] if outcome.failures else "validation failed",
+            outcome.failures[1:10],
+        )
+
+
+def publish_step(run: Run, pending: list[dict]) -> None:
+    settings = run.settings
+    _staged(run, need_validated=True)
+    with run.step("publish"):
+        publish.publish_staging(
+            settings, [*pending, run.row("success", EXIT_OK, None, None)]
+        )
+    _log(f"published {settings.warehouse_path} (as of {run.as_of}, run {run.run_id})")
+
+
+# -- running commands under the lock -------------------------------------------
+
+STEPS = {
+    "build": ("build",),
+    "validate": ("validate",),
+    "publish": ("publish",),
+    "run": ("landing", "build", "validate", "publish"),
+}
+
+
+def execute(
+    settings: Settings, command: str, steps: tuple[str, ...], lock: RunLock
+) -> int:
+    """Run the steps of one run; log its outcome in the run log."""
+    run = Run(settings, command, lock)
+    pending = []
+    if lock.stale_holder:
+        _log(f"taking over a stale lock: {describe(lock.stale_holder)} (process gone)")
+        pending.append(abandoned_row(lock.stale_holder, run.run_id))
+        lock.stale_holder = {}
+    _log(f"run {run.run_id}: {command} ({', '.join(steps)})")
+    try:
+        for step in steps:
+            if step == "landing":
+                with run.step("landing"):
+                    ensure_landing_data(settings)
+            elif step == "build":
+                build_step(run)
+            elif step == "validate":
+                validate_step(run)
+            elif step == "publish":
+                publish_step(run, pending)
+                pending = []
+    except StepFailed as failure:
+        for line in failure.details:
             _log(f"  also: {line}")
-        _log(f"FAILED (exit {outcome.exit_code}): {outcome.reason}")
-        return outcome.exit_code
-    _log(f"dbt build passed in {time.monotonic() - started:.0f}s")
+        _log(f"FAILED in {failure.step} (exit {EXIT_FAILED}): {failure.reason}")
+        _record(run, pending, "failed", EXIT_FAILED, failure.step, failure.reason)
+        return EXIT_FAILED
+    except Exception as error:  # the one-line reason a scheduler log needs
+        step = lock.info.get("step")
+        lines = str(error).strip().splitlines() or [""]
+        reason = f"{type(error).__name__}: {lines[0][:400]}"
+        _log(f"CRASHED in {step} (exit {EXIT_CRASH}): {reason}")
+        _record(run, pending, "crashed", EXIT_CRASH, step, reason)
+        return EXIT_CRASH
+    if pending:  # a stale lock taken over by a command that does not publish
+        _record(run, pending, None, EXIT_OK, None, None)
     return EXIT_OK
+
+
+def _record(run: Run, pending: list[dict], status, code, step, reason) -> None:
+    """Append rows to the published run log without touching its marts."""
+    rows = pending + ([run.row(status, code, step, reason)] if status else [])
+    try:
+        publish.record_without_publishing(run.settings, rows)
+        _log(f"logged in {publish.RUN_LOG_TABLE} of {run.settings.warehouse_path}")
+    except Exception as error:  # never hide the original failure
+        _log(f"could not write the run log: {type(error).__name__}: {error}")
+
+
+@contextmanager
+def locked(settings: Settings, command: str) -> Iterator[RunLock]:
+    lock = RunLock(settings.lock_path, new_run_id(), command)
+    lock.acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+def backfill_dates(
+    start: datetime.date, end: datetime.date, every: str
+) -> list[datetime.date]:
+    """``start``, then every day / week / month after it up to ``end``, and ``end``.
+
+    Monthly steps keep the day of the month (the month's last day when it is
+    shorter, and every month's last day when ``start`` is a month end).
+    """
+    if end < start:
+        raise ValueError(f"--to {end} is before --from {start}")
+    dates, current, months = [], start, 0
+    month_end = start.day == calendar.monthrange(start.year, start.month)[1]
+    while current <= end:
+        dates.append(current)
+        if every == "day":
+            current += datetime.timedelta(days=1)
+        elif every == "week":
+            current += datetime.timedelta(days=7)
+        else:
+            months += 1
+            year, month = divmod(start.month - 1 + months, 12)
+            year, month = start.year + year, month + 1
+            last = calendar.monthrange(year, month)[1]
+            current = datetime.date(
+                year, month, last if month_end else min(start.day, last)
+            )
+    if dates[-1] != end:
+        dates.append(end)
+    return dates
+
+
+def backfill(settings: Settings, dates: list[datetime.date], lock: RunLock) -> int:
+    _log(f"backfill of {len(dates)} as-of dates: {', '.join(map(str, dates))}")
+    for number, as_of in enumerate(dates, start=1):
+        _log(f"backfill {number}/{len(dates)}: as of {as_of}")
+        lock.info["run_id"] = new_run_id()
+        dated = dataclasses.replace(settings, as_of_date=as_of.isoformat())
+        code = execute(dated, "backfill", STEPS["run"][1:], lock)
+        if code != EXIT_OK:
+            _log(f"backfill stopped at {as_of}; dates before it are published")
+            return code
+    return EXIT_OK
+
+
+# -- read-only commands --------------------------------------------------------
+
+
+def status(settings: Settings) -> int:
+    print(f"Published warehouse: {settings.warehouse_path}")
+    holder = current_holder(settings.lock_path)
+    print(f"Running now:         {describe(holder) if holder else 'no'}")
+    state = publish.read_state(settings)
+    if state and settings.staging_path.exists() and not holder:
+        validated = {True: "validated", False: "failed validation"}.get(
+            state.get("validated"), "not validated"
+        )
+        print(
+            f"Staged, unpublished: run {state['run_id']} "
+            f"as of {state['as_of_date']} ({validated})"
+        )
+    if not settings.warehouse_path.exists():
+        print("Nothing published yet.")
+        return EXIT_CRASH
+    runs = publish.run_history(settings.warehouse_path, limit=10)
+    success = next((row for row in runs if row["status"] == "success"), None)
+    if success:
+        hours = (publish.utc_now() - success["finished_at"]).total_seconds() / 3600
+        print(
+            f"Data as of:          {success['as_of_date']} (published "
+            f"{success['finished_at']:%Y-%m-%d %H:%M} UTC, {hours:.1f} h ago, "
+            f"run {success['run_id']})"
+        )
+    else:
+        print("Data as of:          never published successfully")
+    print("Recent runs (newest first):")
+    for row in runs:
+        reason = (
+            f" - {row['failed_step']}: {row['failure_reason']}"
+            if row["failure_reason"]
+            else ""
+        )
+        gx = "gx -"
+        if row["expectations_evaluated"] is not None:
+            gx = (
+                f"gx {row['expectations_failed']}/{row['expectations_evaluated']} "
+                "failed"
+            )
+        started = f"{row['started_at']:%Y-%m-%d %H:%M}" if row["started_at"] else "?"
+        print(
+            f"  {started:<16} {row['run_id']:<24} {row['command']:<9} "
+            f"as of {row['as_of_date'] or '?'!s:<10} {row['status']:<9} {gx}{reason}"
+        )
+    latest = runs[0] if runs else None
+    return EXIT_OK if latest and latest["status"] == "success" else EXIT_FAILED
 
 
 def summary(settings: Settings) -> int:
@@ -118,55 +513,96 @@ def summary(settings: Settings) -> int:
     return EXIT_OK
 
 
+# -- the command line ----------------------------------------------------------
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date YYYY-MM-DD, got '{value}'"
+        ) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.cvm",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, text in [
+        ("run", "build, validate and publish (demo data if landing is empty)"),
+        ("build", "dbt build into the staging file"),
+        ("validate", "Great Expectations suites on the staging file"),
+        ("publish", "publish the validated staging file"),
+    ]:
+        command = commands.add_parser(name, help=text)
+        if name in {"run", "build"}:
+            command.add_argument(
+                "--as-of",
+                type=_date,
+                help="as-of date YYYY-MM-DD (default: CVM_AS_OF_DATE, else the "
+                "latest billing extract)",
+            )
+    backfill_parser = commands.add_parser(
+        "backfill", help="run the job for a series of as-of dates"
+    )
+    backfill_parser.add_argument("--from", dest="start", type=_date, required=True)
+    backfill_parser.add_argument("--to", dest="end", type=_date, required=True)
+    backfill_parser.add_argument(
+        "--every",
+        choices=["day", "week", "month"],
+        default="month",
+        help="step between as-of dates (default: month)",
+    )
+    commands.add_parser("status", help="freshness, recent runs and the lock holder")
+    commands.add_parser("summary", help="headline figures of the published warehouse")
+    return parser
+
+
 def _summary_in_child(settings: Settings) -> int:
-    # dbt-duckdb keeps its connection open inside this process; DuckDB refuses
-    # a second connection with another configuration, so read in a child.
+    # dbt-duckdb and GX opened DuckDB in this process; read in a fresh one.
     return subprocess.call(
         [sys.executable, "-m", "scripts.cvm", "summary"],
         env={**os.environ, **settings.dbt_env()},
     )
 
 
-def _as_of(value: str) -> str:
-    try:
-        return datetime.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"as_of_date must be a date YYYY-MM-DD, got '{value}'"
-        ) from None
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.cvm",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("command", choices=["run", "build", "summary"])
-    parser.add_argument(
-        "--as-of",
-        type=_as_of,
-        help="as-of date YYYY-MM-DD (default: latest billing extract)",
-    )
-    args = parser.parse_args(argv)
-    settings = Settings.from_env()
-    if args.as_of:
-        settings = Settings(**{**settings.__dict__, "as_of_date": args.as_of})
+    args = _parser().parse_args(argv)
     try:
+        settings = Settings.from_env()
+        if getattr(args, "as_of", None):
+            settings = dataclasses.replace(settings, as_of_date=args.as_of.isoformat())
+        if args.command == "status":
+            return status(settings)
         if args.command == "summary":
             return summary(settings)
-        if args.command == "run":
-            ensure_landing_data(settings)
-        code = build(settings)
-        if code == EXIT_OK and args.command == "run":
-            return _summary_in_child(settings)
-        return code
+        dates = (
+            backfill_dates(args.start, args.end, args.every)
+            if args.command == "backfill"
+            else []
+        )
+    except Exception as error:
+        _log(f"CRASHED (exit {EXIT_CRASH}): bad configuration: {error}")
+        return EXIT_CRASH
+    try:
+        with locked(settings, args.command) as lock:
+            if args.command == "backfill":
+                code = backfill(settings, dates, lock)
+            else:
+                code = execute(settings, args.command, STEPS[args.command], lock)
+    except LockHeld as held:
+        _log(f"LOCKED (exit {EXIT_LOCKED}): {held}")
+        return EXIT_LOCKED
     except KeyboardInterrupt:
-        _log("interrupted")
+        _log(f"interrupted (exit {EXIT_CRASH})")
         return EXIT_CRASH
-    except Exception as error:  # the one-line reason a scheduler log needs
-        _log(f"CRASHED: {type(error).__name__}: {error}")
-        return EXIT_CRASH
+    if code == EXIT_OK and args.command == "run":
+        return _summary_in_child(settings)
+    return code
 
 
 if __name__ == "__main__":

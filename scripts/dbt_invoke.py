@@ -6,15 +6,18 @@ Outcome -> exit code: 0 success, 1 a model, test or landing check failed,
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_OK
 from scripts.settings import PROJECT_DIR, Settings
 
-EXIT_OK, EXIT_FAILED, EXIT_CRASH = 0, 1, 2
+__all__ = ["EXIT_CRASH", "EXIT_FAILED", "EXIT_OK", "DbtOutcome", "run_dbt"]
 # Prefix of the errors raised by the macro create_landing_views.
 LANDING_CONTRACT_ERROR = "Landing contract violation:"
 
@@ -85,10 +88,18 @@ def release_warehouse() -> None:
     gc.collect()
 
 
-def run_dbt(args: list[str], settings: Settings) -> DbtOutcome:
-    """Run one dbt command (e.g. ['build']) against the settings' warehouse."""
+def run_dbt(
+    args: list[str], settings: Settings, warehouse: Path | None = None
+) -> DbtOutcome:
+    """Run one dbt command (e.g. ['build']).
+
+    It writes to ``warehouse`` (the orchestration passes the staging file),
+    else to the settings' warehouse path.
+    """
     from dbt.cli.main import dbtRunner
 
+    if warehouse is not None:
+        settings = dataclasses.replace(settings, warehouse_path=warehouse)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     full_args = [
         *args,

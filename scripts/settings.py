@@ -30,6 +30,19 @@ def _as_of_date(value: str) -> str | None:
         ) from None
 
 
+def _number(env: dict[str, str], name: str, default: str, kind: type = float):
+    value = env.get(name, default)
+    try:
+        number = kind(value)
+    except ValueError:
+        raise ValueError(
+            f"{name} must be a number ({kind.__name__}), got '{value}'"
+        ) from None
+    if number < 0:
+        raise ValueError(f"{name} must not be negative, got '{value}'")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the landing files are, where the warehouse goes, and the as-of date."""
@@ -40,6 +53,10 @@ class Settings:
     demo_customers: int = 2000
     demo_months: int = 36
     demo_seed: int = 42
+    # Great Expectations bounds (scripts/expectations.py; README).
+    row_count_tolerance: float = 0.25
+    row_count_slack: int = 50
+    max_quarantine_share: float = 0.05
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -48,10 +65,42 @@ class Settings:
             landing_dir=_path(env.get("CVM_LANDING_DIR", "data/raw")),
             warehouse_path=_path(env.get("CVM_WAREHOUSE_PATH", "warehouse/cvm.duckdb")),
             as_of_date=_as_of_date(env.get("CVM_AS_OF_DATE", "")),
-            demo_customers=int(env.get("CVM_DEMO_CUSTOMERS", "2000")),
-            demo_months=int(env.get("CVM_DEMO_MONTHS", "36")),
-            demo_seed=int(env.get("CVM_DEMO_SEED", "42")),
+            demo_customers=_number(env, "CVM_DEMO_CUSTOMERS", "2000", int),
+            demo_months=_number(env, "CVM_DEMO_MONTHS", "36", int),
+            demo_seed=_number(env, "CVM_DEMO_SEED", "42", int),
+            row_count_tolerance=_number(env, "CVM_ROW_COUNT_TOLERANCE", "0.25"),
+            row_count_slack=_number(env, "CVM_ROW_COUNT_SLACK", "50", int),
+            max_quarantine_share=_number(env, "CVM_MAX_QUARANTINE_SHARE", "0.05"),
         )
+
+    # Files beside the published warehouse. They must share its directory
+    # (one filesystem), so that publishing is an atomic rename.
+    def _sibling(self, suffix: str) -> Path:
+        return self.warehouse_path.with_name(f".{self.warehouse_path.name}.{suffix}")
+
+    @property
+    def staging_path(self) -> Path:
+        """The warehouse file a build writes and the audits read."""
+        return self._sibling("staging")
+
+    @property
+    def staging_state_path(self) -> Path:
+        """What the build and the audits concluded about the staging file."""
+        return self._sibling("staging.json")
+
+    @property
+    def scratch_path(self) -> Path:
+        """Copy of the published file that a failed run's log row is added to."""
+        return self._sibling("log-only")
+
+    @property
+    def lock_path(self) -> Path:
+        return self._sibling("lock")
+
+    @property
+    def runs_dir(self) -> Path:
+        """One folder per run: Great Expectations results, dbt run results."""
+        return self.warehouse_path.parent / "runs"
 
     def dbt_env(self) -> dict[str, str]:
         """The environment variables profiles.yml and dbt_project.yml read."""

@@ -19,8 +19,8 @@ class CliResult:
     output: str
 
 
-def run_cli(*args: str, landing: Path, warehouse: Path, **env: str) -> CliResult:
-    """Run ``python -m scripts.cvm`` with its own landing dir and warehouse."""
+def cli_env(landing: Path, warehouse: Path, **env: str) -> dict[str, str]:
+    """The environment of a child ``python -m scripts.cvm``: its own paths."""
     child_env = {
         key: value
         for key, value in os.environ.items()
@@ -34,10 +34,27 @@ def run_cli(*args: str, landing: Path, warehouse: Path, **env: str) -> CliResult
         DBT_TARGET_PATH=str(warehouse.parent / "target"),
         **env,
     )
+    return child_env
+
+
+def start_cli(*args: str, landing: Path, warehouse: Path, **env: str):
+    """Start ``python -m scripts.cvm`` without waiting (a subprocess.Popen)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "scripts.cvm", *args],
+        cwd=PROJECT_DIR,
+        env=cli_env(landing, warehouse, **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def run_cli(*args: str, landing: Path, warehouse: Path, **env: str) -> CliResult:
+    """Run ``python -m scripts.cvm`` with its own landing dir and warehouse."""
     completed = subprocess.run(
         [sys.executable, "-m", "scripts.cvm", *args],
         cwd=PROJECT_DIR,
-        env=child_env,
+        env=cli_env(landing, warehouse, **env),
         capture_output=True,
         text=True,
         timeout=900,

@@ -10,7 +10,8 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-import yaml
+
+from scripts.landing_contract import contract
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -52,20 +53,6 @@ _BY_TYPE: dict[str, object] = {
     "date": dt.date(2026, 1, 1),
     "timestamp": dt.datetime(2026, 1, 1, 12, 0),
 }
-
-
-def contract() -> dict[str, dict]:
-    """Table name -> {'optional': bool, 'columns': {name: data_type}}."""
-    tables: dict[str, dict] = {}
-    for path in sorted(PROJECT_DIR.glob("models/staging/*/_*__sources.yml")):
-        for source in yaml.safe_load(path.read_text())["sources"]:
-            for table in source["tables"]:
-                meta = table.get("config", {}).get("meta", {})
-                tables[table["name"]] = {
-                    "optional": bool(meta.get("optional", False)),
-                    "columns": {c["name"]: c["data_type"] for c in table["columns"]},
-                }
-    return tables
 
 
 def _value(column: str, data_type: str) -> object:

@@ -26,7 +26,8 @@ def built(
     manifest = generate(
         customers=300, months=24, seed=11, out=landing, fmt="csv", dirty=True
     )
-    result = run_cli("build", landing=landing, warehouse=warehouse)
+    # the whole job: build, validate (dbt tests and expectations), publish
+    result = run_cli("run", landing=landing, warehouse=warehouse)
     assert result.exit_code == 0, result.output[-4000:]
     con = duckdb.connect(str(warehouse), read_only=True)
     yield manifest, con

@@ -378,14 +378,24 @@ final as (
             cast(churned_customers as double) / nullif(opening_customers, 0)
             as double
         ) as logo_churn_rate,
-        -- constant currency: the opening restated at the period's rates
+        -- constant currency: the opening restated at the period's rates.
+        -- No opening book (the first, partial period of the data): no rate;
+        -- the fx adjustment alone would be a meaningless denominator.
         cast(
-            (churned_mrr + contraction_mrr)
-            / nullif(opening_mrr + fx_adjustment_mrr, 0) as double
+            case
+                when opening_mrr > 0
+                    then
+                        (churned_mrr + contraction_mrr)
+                        / nullif(opening_mrr + fx_adjustment_mrr, 0)
+            end as double
         ) as gross_mrr_churn_rate,
         cast(
-            (churned_mrr + contraction_mrr - expansion_mrr)
-            / nullif(opening_mrr + fx_adjustment_mrr, 0) as double
+            case
+                when opening_mrr > 0
+                    then
+                        (churned_mrr + contraction_mrr - expansion_mrr)
+                        / nullif(opening_mrr + fx_adjustment_mrr, 0)
+            end as double
         ) as net_mrr_churn_rate,
         cast(
             (new_customer_mrr + reactivated_mrr + expansion_mrr)

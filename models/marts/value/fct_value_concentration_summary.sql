@@ -1,6 +1,15 @@
 {#- One row per snapshot month and segment (plus 'All'): how concentrated
     the book is. Formulas in the model's YAML. -#}
 
+{%- set top20_weight -%}
+    case
+        when revenue_rank_desc <= floor(0.2 * customers) then 1.0
+        when revenue_rank_desc = floor(0.2 * customers) + 1
+            then 0.2 * customers - floor(0.2 * customers)
+        else 0.0
+    end
+{%- endset %}
+
 with
 
 with_all as (
@@ -55,19 +64,10 @@ summary as (
         max(customers) as customers,
         max(revenue_total) as revenue_total,
         max(profit_total) as profit_total,
-        -- the top 20% of customers by revenue: ranks up to 20% of the count
-        sum(
-            case
-                when revenue_rank_desc <= 0.2 * customers then net_revenue
-                else 0
-            end
-        ) as top20_revenue,
-        sum(
-            case
-                when revenue_rank_desc <= 0.2 * customers then gross_profit
-                else 0
-            end
-        ) as top20_profit,
+        -- the top 20% of customers by revenue; the customer straddling the
+        -- 20% line counts by the fraction of it inside (4 customers: 0.8)
+        sum({{ top20_weight }} * net_revenue) as top20_revenue,
+        sum({{ top20_weight }} * gross_profit) as top20_profit,
         min(
             case
                 when cumulative_profit >= 0.8 * profit_total

@@ -1,0 +1,338 @@
+"""Write-audit-publish of the DuckDB warehouse file, and its run log.
+
+BI tools read one file, the *published* warehouse (``CVM_WAREHOUSE_PATH``),
+and only ever read-only. Nothing writes to it in place:
+
+1. a build writes a *staging* file beside it (``.<name>.staging``);
+2. dbt tests and the Great Expectations suites audit the staging file;
+3. only if both pass, the run log is written into the staging file, which is
+   checkpointed (no WAL left), fsynced and renamed over the published file
+   with ``os.replace`` - one atomic ``rename(2)`` on one filesystem - and the
+   directory is fsynced so the rename survives a power cut.
+
+A reader that opened the old file keeps reading the old file (its inode
+lives until it closes); the next open sees the new one. A process killed at
+any moment leaves either the old or the new published file, never a mix;
+leftover staging files are deleted by the next run, which builds afresh.
+
+A run that fails still appends its row to ``marts.pipeline_runs``: the
+published file is copied, the row added to the copy and the copy renamed
+over the original. The marts in it are byte-for-byte the published ones.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from scripts.settings import Settings
+
+RUN_LOG_TABLE = "marts.pipeline_runs"
+# name, type, description (also written as column comments for BI tools)
+RUN_LOG_COLUMNS: list[tuple[str, str, str]] = [
+    ("run_id", "varchar", "Unique id of the run (UTC start time and a random suffix)."),
+    (
+        "command",
+        "varchar",
+        "The command that ran: run, backfill, build, validate or publish.",
+    ),
+    (
+        "as_of_date",
+        "date",
+        "The as-of date the run built; null when it failed before knowing it.",
+    ),
+    ("started_at", "timestamp", "When the run started (UTC)."),
+    ("finished_at", "timestamp", "When the run ended (UTC); null when abandoned."),
+    ("duration_seconds", "double", "finished_at - started_at in seconds."),
+    (
+        "status",
+        "varchar",
+        "'success' (published), 'failed' (a data, test or expectation failure: "
+        "nothing published), 'crashed' (bad configuration or an error: nothing "
+        "published) or 'abandoned' (the process died, e.g. killed, while "
+        "holding the lock; recorded by the next run).",
+    ),
+    ("exit_code", "integer", "The command's exit code: 0, 1, 2 (null when abandoned)."),
+    (
+        "failed_step",
+        "varchar",
+        "The step that failed: landing, build, validate or publish (for abandoned "
+        "runs, the step they were in); null on success.",
+    ),
+    (
+        "failure_reason",
+        "varchar",
+        "One line naming the model, test, expectation or error; null on success.",
+    ),
+    ("published", "boolean", "True when this run replaced the published marts."),
+    (
+        "marts_row_counts",
+        "varchar",
+        "JSON object: rows per mart in what the run built (null if it built nothing).",
+    ),
+    (
+        "landing_rows",
+        "varchar",
+        "JSON object: raw rows per landing table the run read.",
+    ),
+    (
+        "quarantined_rows",
+        "varchar",
+        "JSON object: quarantined landing rows per landing table.",
+    ),
+    ("quarantined_rows_total", "bigint", "Sum of quarantined_rows."),
+    ("expectations_evaluated", "integer", "Great Expectations evaluated."),
+    ("expectations_failed", "integer", "Great Expectations that failed."),
+    (
+        "gx_summary",
+        "varchar",
+        "JSON object per suite: evaluated, failed, and one line per failed "
+        "expectation. Full results: results_path.",
+    ),
+    (
+        "step_seconds",
+        "varchar",
+        "JSON object: seconds spent in each step before the row was written "
+        "(landing, build, validate; publish only when a later command wrote it).",
+    ),
+    ("landing_dir", "varchar", "The landing directory the run read."),
+    ("host", "varchar", "Host the run ran on."),
+    ("pid", "integer", "Process id of the run."),
+    (
+        "results_path",
+        "varchar",
+        "Folder with this run's Great Expectations results and dbt run results.",
+    ),
+]
+RUN_LOG_NAMES = [name for name, _, _ in RUN_LOG_COLUMNS]
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def remove_file(path: Path) -> None:
+    """Delete a DuckDB file and its WAL, if present."""
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        candidate.unlink(missing_ok=True)
+
+
+def clear_staging(settings: Settings) -> None:
+    """Delete what an earlier, unfinished run left beside the published file."""
+    remove_file(settings.staging_path)
+    remove_file(settings.scratch_path)
+    settings.staging_state_path.unlink(missing_ok=True)
+
+
+# -- the staging file's state between build, validate and publish ----------
+
+
+def fingerprint(path: Path) -> dict:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def write_state(settings: Settings, state: dict) -> None:
+    tmp = settings.staging_state_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2, default=str))
+    os.replace(tmp, settings.staging_state_path)
+
+
+def read_state(settings: Settings) -> dict | None:
+    try:
+        return json.loads(settings.staging_state_path.read_text())
+    except FileNotFoundError:
+        return None
+
+
+# -- reading a warehouse file -----------------------------------------------
+
+
+def _has_table(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str
+) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() "
+            "where database_name = ? and schema_name = ? and table_name = ?",
+            [database, schema, table],
+        ).fetchone()[0]
+    )
+
+
+def run_history(path: Path, limit: int | None = None) -> list[dict]:
+    """The run log of a warehouse file, newest first (read-only)."""
+    if not path.exists():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        database = con.execute("select current_database()").fetchone()[0]
+        if not _has_table(con, database, "marts", "pipeline_runs"):
+            return []
+        query = f"select * from {RUN_LOG_TABLE} order by started_at desc"
+        if limit:
+            query += f" limit {int(limit)}"
+        cursor = con.execute(query)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def last_published(path: Path) -> dict | None:
+    """The newest successful run in a warehouse file's log, or None."""
+    return next((row for row in run_history(path) if row["status"] == "success"), None)
+
+
+def collect_counts(path: Path) -> dict[str, dict[str, int]]:
+    """Rows per mart, and raw and quarantined rows per landing table.
+
+    Keys: marts_row_counts, landing_rows, quarantined_rows (run log columns).
+    """
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        database = con.execute("select current_database()").fetchone()[0]
+        marts = [
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where database_name = ? "
+                "and schema_name = 'marts' and table_name <> 'pipeline_runs' "
+                "order by 1",
+                [database],
+            ).fetchall()
+        ]
+        counts = {
+            mart: con.execute(f'select count(*) from marts."{mart}"').fetchone()[0]
+            for mart in marts
+        }
+        landing = {
+            view: con.execute(f'select count(*) from landing."{view}"').fetchone()[0]
+            for (view,) in con.execute(
+                "select view_name from duckdb_views() where database_name = ? "
+                "and schema_name = 'landing' order by 1",
+                [database],
+            ).fetchall()
+        }
+        quarantined: dict[str, int] = {}
+        if _has_table(con, database, "staging", "stg_landing__quarantine"):
+            quarantined = dict(
+                con.execute(
+                    "select source_table, count(*) "
+                    "from staging.stg_landing__quarantine group by 1 order by 1"
+                ).fetchall()
+            )
+        return {
+            "marts_row_counts": counts,
+            "landing_rows": landing,
+            "quarantined_rows": quarantined,
+        }
+    finally:
+        con.close()
+
+
+def as_of_of(path: Path) -> str | None:
+    """The as-of date a built warehouse file reports, if it has one."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        database = con.execute("select current_database()").fetchone()[0]
+        if not _has_table(con, database, "utilities", "util_as_of_date"):
+            return None
+        row = con.execute("select as_of_date from utilities.util_as_of_date").fetchone()
+        return row[0].isoformat() if row and row[0] else None
+    finally:
+        con.close()
+
+
+# -- writing the run log and publishing --------------------------------------
+
+
+def _append_run_log(target: Path, rows: list[dict], history_from: Path | None) -> None:
+    """Give ``target`` the run log of ``history_from`` plus ``rows``; checkpoint."""
+    con = duckdb.connect(str(target))
+    try:
+        con.execute("create schema if not exists marts")
+        database = con.execute("select current_database()").fetchone()[0]
+        if not _has_table(con, database, "marts", "pipeline_runs"):
+            columns = ", ".join(f"{name} {kind}" for name, kind, _ in RUN_LOG_COLUMNS)
+            con.execute(f"create table {RUN_LOG_TABLE} ({columns})")
+            if history_from is not None and history_from.exists():
+                con.execute(f"attach '{history_from}' as published (read_only)")
+                if _has_table(con, "published", "marts", "pipeline_runs"):
+                    con.execute(
+                        f"insert into {RUN_LOG_TABLE} by name "
+                        "select * from published.marts.pipeline_runs"
+                    )
+                con.execute("detach published")
+        con.execute(
+            f"comment on table {RUN_LOG_TABLE} is 'One row per run of the warehouse "
+            "job (python -m scripts.cvm): freshness and quality for BI. Written by "
+            "scripts/publish.py, not by dbt.'"
+        )
+        for name, _, description in RUN_LOG_COLUMNS:
+            escaped = description.replace("'", "''")
+            con.execute(f"comment on column {RUN_LOG_TABLE}.{name} is '{escaped}'")
+        placeholders = ", ".join("?" for _ in RUN_LOG_NAMES)
+        for row in rows:
+            # idempotent: a publish retried after a crash does not log twice
+            con.execute(
+                f"delete from {RUN_LOG_TABLE} where run_id = ?", [row["run_id"]]
+            )
+            con.execute(
+                f"insert into {RUN_LOG_TABLE} ({', '.join(RUN_LOG_NAMES)}) "
+                f"values ({placeholders})",
+                [_db_value(row.get(name)) for name in RUN_LOG_NAMES],
+            )
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def _db_value(value: object) -> object:
+    return json.dumps(value, default=str) if isinstance(value, dict | list) else value
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace_published(settings: Settings, source: Path) -> None:
+    """Atomically make ``source`` the published warehouse."""
+    published = settings.warehouse_path
+    if source.with_name(source.name + ".wal").exists():
+        raise RuntimeError(f"{source} still has a WAL after checkpoint; not publishing")
+    wal = published.with_name(published.name + ".wal")
+    if wal.exists():
+        # Only this job writes, and never in place; a WAL here was made by a
+        # read-write open by someone else. It must not be replayed onto the
+        # new file: keep it aside for inspection.
+        wal.rename(wal.with_name(f"{wal.name}.orphaned-{utc_now():%Y%m%dT%H%M%S}"))
+    _fsync(source)
+    os.replace(source, published)
+    _fsync(published.parent)
+
+
+def publish_staging(settings: Settings, rows: list[dict]) -> None:
+    """Write the run log into the audited staging file and publish it."""
+    staging = settings.staging_path
+    _append_run_log(staging, rows, history_from=settings.warehouse_path)
+    _replace_published(settings, staging)
+    settings.staging_state_path.unlink(missing_ok=True)
+
+
+def record_without_publishing(settings: Settings, rows: list[dict]) -> None:
+    """Append rows to the published run log, leaving its marts as they are."""
+    scratch = settings.scratch_path
+    remove_file(scratch)
+    if settings.warehouse_path.exists():
+        shutil.copyfile(settings.warehouse_path, scratch)
+    _append_run_log(scratch, rows, history_from=None)
+    _replace_published(settings, scratch)

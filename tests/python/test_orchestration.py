@@ -1,0 +1,519 @@
+"""The nightly job: write-audit-publish, the run log, the lock, backfill.
+
+Every test works on its own copy of a published warehouse, built once per
+module from small generated landing data, and runs the real command line in
+child processes: real builds, real kills, real concurrent readers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PROJECT_DIR, run_cli, start_cli
+
+from scripts.cvm import backfill_dates
+from scripts.expectations import row_count_bounds
+from scripts.generate_landing_data import generate
+from scripts.lock import RunLock, current_holder
+from scripts.settings import Settings
+
+AS_OF = datetime.date(2026, 10, 31)
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("orchestration") / "landing"
+    generate(
+        customers=150,
+        months=24,
+        seed=3,
+        out=out,
+        fmt="parquet",
+        dirty=True,
+        as_of=AS_OF,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, landing: Path) -> Path:
+    """A warehouse directory after one successful `run` (copied by tests)."""
+    warehouse = tmp_path_factory.mktemp("published") / "warehouse" / "cvm.duckdb"
+    result = run_cli("run", landing=landing, warehouse=warehouse)
+    assert result.exit_code == 0, result.output[-4000:]
+    return warehouse
+
+
+def _copy(published: Path, tmp_path: Path) -> Path:
+    """A private copy of the published warehouse's directory."""
+    target = tmp_path / "warehouse"
+    shutil.copytree(published.parent, target, ignore=shutil.ignore_patterns("target"))
+    return target / published.name
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _query(path: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _marts_fingerprint(path: Path) -> list[tuple]:
+    """What BI sees in the marts: as-of date and a hash of key marts."""
+    return _query(
+        path,
+        "select (select as_of_date from utilities.util_as_of_date), "
+        "(select sum(hash(customer_id, current_mrr, value_tier)) "
+        "from marts.dim_customers), "
+        "(select sum(hash(month_start, segment, closing_mrr)) "
+        "from marts.fct_mrr_movements)",
+    )
+
+
+def _runs(path: Path) -> list[dict]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cursor = con.execute("select * from marts.pipeline_runs order by started_at")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def _rewrite(landing: Path, tmp_path: Path, table: str, select: str) -> Path:
+    """A copy of the landing directory with one table rewritten by a query."""
+    copy = tmp_path / "landing"
+    shutil.copytree(landing, copy)
+    query = select.format(t=f"read_parquet('{landing / table}.parquet')")
+    duckdb.sql(f"copy ({query}) to '{copy / table}.parquet' (format parquet)")
+    return copy
+
+
+# -- success ------------------------------------------------------------------
+
+
+def test_run_publishes_logs_and_leaves_nothing_behind(published: Path) -> None:
+    settings = Settings(landing_dir=Path("unused"), warehouse_path=published)
+    runs = _runs(published)
+    assert len(runs) == 1
+    run = runs[0]
+    assert run["status"] == "success" and run["published"] and run["exit_code"] == 0
+    assert run["as_of_date"] == AS_OF
+    assert run["failed_step"] is None
+    assert run["expectations_evaluated"] > 40 and run["expectations_failed"] == 0
+    counts = json.loads(run["marts_row_counts"])
+    assert (
+        counts["dim_customers"]
+        == _query(published, "select count(*) from marts.dim_customers")[0][0]
+    )
+    quarantined = json.loads(run["quarantined_rows"])
+    assert sum(quarantined.values()) == run["quarantined_rows_total"] > 0
+    # the row is written while publishing: the earlier steps are timed
+    assert set(json.loads(run["step_seconds"])) == {"landing", "build", "validate"}
+    results = Path(run["results_path"])
+    assert json.loads((results / "gx_results.json").read_text())["success"] is True
+    assert (results / "dbt_run_results.json").exists()
+    # published in one piece: no staging file, WAL or lock holder left
+    assert not settings.staging_path.exists()
+    assert not settings.staging_state_path.exists()
+    assert not published.with_name(published.name + ".wal").exists()
+    assert current_holder(settings.lock_path) is None
+
+
+def test_status_reports_freshness_and_the_latest_run(
+    published: Path, landing: Path
+) -> None:
+    result = run_cli("status", landing=landing, warehouse=published)
+    assert result.exit_code == 0, result.output
+    assert f"Data as of:          {AS_OF}" in result.output
+    assert "success" in result.output
+
+
+# -- failures publish nothing ---------------------------------------------------
+
+
+def _run_on_broken_landing(
+    published: Path, landing: Path, tmp_path: Path, table: str, select: str
+) -> tuple[Path, str]:
+    """`run` on landing data with one table rewritten; it must publish nothing.
+
+    Returns the warehouse and the FAILED line.
+    """
+    warehouse = _copy(published, tmp_path)
+    before = _marts_fingerprint(warehouse)
+    broken = _rewrite(landing, tmp_path, table, select)
+
+    result = run_cli("run", landing=broken, warehouse=warehouse)
+
+    assert result.exit_code == 1, result.output[-3000:]
+    assert _marts_fingerprint(warehouse) == before
+    last = _runs(warehouse)[-1]
+    assert last["status"] == "failed" and not last["published"]
+    assert last["exit_code"] == 1
+    return warehouse, next(
+        line for line in result.output.splitlines() if "FAILED" in line
+    )
+
+
+def test_failing_dbt_test_publishes_nothing(
+    published: Path, landing: Path, tmp_path: Path
+) -> None:
+    # an account exported without its extraction time: not_null test fails
+    warehouse, failed = _run_on_broken_landing(
+        published,
+        landing,
+        tmp_path,
+        "crm_accounts",
+        "select * replace (case when account_id = (select min(account_id) from {t}) "
+        "then null else _extracted_at end as _extracted_at) from {t}",
+    )
+
+    assert "FAILED in build" in failed
+    assert "not_null_stg_crm__accounts__extracted_at" in failed
+    last = _runs(warehouse)[-1]
+    assert last["failed_step"] == "build"
+    assert "not_null_stg_crm__accounts__extracted_at" in last["failure_reason"]
+
+
+def test_failing_expectation_publishes_nothing(
+    published: Path, landing: Path, tmp_path: Path
+) -> None:
+    # a third of the tickets exported without their key: dbt quarantines
+    # them and passes; the expectation on the quarantined share fails
+    warehouse, failed = _run_on_broken_landing(
+        published,
+        landing,
+        tmp_path,
+        "crm_support_tickets",
+        "select * replace (case when hash(ticket_id) % 3 = 0 then null "
+        "else ticket_id end as ticket_id) from {t}",
+    )
+
+    assert "FAILED in validate" in failed
+    assert "landing_tables.quarantined_share" in failed
+    assert "crm_support_tickets" in failed
+    last = _runs(warehouse)[-1]
+    assert last["status"] == "failed" and last["failed_step"] == "validate"
+    assert last["expectations_failed"] >= 1
+    summary = json.loads(last["gx_summary"])
+    assert summary["landing_tables"]["failed"] >= 1
+    results = json.loads((Path(last["results_path"]) / "gx_results.json").read_text())
+    assert results["success"] is False
+
+
+# -- kill -9 --------------------------------------------------------------------
+
+
+def _wait_for(process: subprocess.Popen, text: str, timeout: float = 300) -> str:
+    """Read the child's output until a line contains ``text``."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+    raise AssertionError(f"never saw {text!r}:\n{''.join(seen)[-3000:]}")
+
+
+def test_kill_9_mid_build_keeps_the_published_file_and_the_next_run_converges(
+    published: Path, landing: Path, tmp_path: Path
+) -> None:
+    warehouse = _copy(published, tmp_path)
+    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
+    before = _sha(warehouse)
+
+    process = start_cli("run", landing=landing, warehouse=warehouse)
+    _wait_for(process, " START sql table model ")  # dbt is writing tables
+    time.sleep(2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    process.stdout.close()
+
+    assert settings.staging_path.exists()  # killed mid-build, for real
+    assert _sha(warehouse) == before
+    assert _query(warehouse, "select count(*) from marts.dim_customers")[0][0] > 0
+    killed = current_holder(settings.lock_path)
+    assert killed is None  # the kernel dropped the dead process's lock
+
+    result = run_cli("run", landing=landing, warehouse=warehouse)
+
+    assert result.exit_code == 0, result.output[-3000:]
+    assert "taking over a stale lock" in result.output
+    runs = _runs(warehouse)
+    abandoned = [run for run in runs if run["status"] == "abandoned"]
+    assert len(abandoned) == 1
+    assert abandoned[0]["failed_step"] == "build"
+    assert f"process {process.pid}" in abandoned[0]["failure_reason"]
+    assert runs[-1]["status"] == "success"
+    assert not settings.staging_path.exists()
+
+
+@pytest.fixture(scope="module")
+def staged(
+    tmp_path_factory: pytest.TempPathFactory, published: Path, landing: Path
+) -> dict[str, Path]:
+    """A published warehouse plus a built, then a validated, staging file."""
+    root = tmp_path_factory.mktemp("staged")
+    warehouse = _copy(published, root)
+    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
+    snapshots = {"warehouse": warehouse}
+    for command in ("build", "validate"):
+        result = run_cli(command, landing=landing, warehouse=warehouse)
+        assert result.exit_code == 0, result.output[-3000:]
+        snapshot = root / command
+        snapshot.mkdir()
+        for path in (settings.staging_path, settings.staging_state_path):
+            shutil.copy2(path, snapshot / path.name)  # keeps mtime: same fingerprint
+        snapshots[command] = snapshot
+    snapshots["published"] = root / "published.duckdb"
+    shutil.copy2(warehouse, snapshots["published"])
+    return snapshots
+
+
+def _restore(staged: dict[str, Path], which: str) -> Path:
+    warehouse = staged["warehouse"]
+    shutil.copy2(staged["published"], warehouse)
+    for path in staged[which].iterdir():
+        shutil.copy2(path, warehouse.parent / path.name)
+    return warehouse
+
+
+def test_publish_refuses_a_staging_file_that_was_not_validated(
+    staged: dict[str, Path], landing: Path
+) -> None:
+    warehouse = _restore(staged, "build")
+    before = _marts_fingerprint(warehouse)
+
+    result = run_cli("publish", landing=landing, warehouse=warehouse)
+
+    assert result.exit_code == 1
+    assert "has not passed validation" in result.output
+    assert _marts_fingerprint(warehouse) == before
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.6, 1.0, 1.4, 1.8, 2.4])
+def test_kill_9_at_any_moment_of_publish_leaves_old_or_new(
+    staged: dict[str, Path], landing: Path, delay: float
+) -> None:
+    warehouse = _restore(staged, "validate")
+    old = _sha(warehouse)
+    staged_run = json.loads(
+        (
+            staged["validate"] / Settings(Path(), warehouse).staging_state_path.name
+        ).read_text()
+    )["run_id"]
+
+    process = start_cli("publish", landing=landing, warehouse=warehouse)
+    time.sleep(delay)
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=60)
+
+    # either untouched, or the whole new file with this run logged
+    assert not warehouse.with_name(warehouse.name + ".wal").exists()
+    if _sha(warehouse) != old:
+        run_ids = [run["run_id"] for run in _runs(warehouse)]
+        assert staged_run in run_ids
+        assert _query(warehouse, "select as_of_date from utilities.util_as_of_date")
+    assert _query(warehouse, "select count(*) from marts.dim_customers")[0][0] > 0
+
+
+# -- readers and the lock -------------------------------------------------------
+
+READER = """
+import sys, time, duckdb, pathlib
+path, stop, mode = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
+seen = []
+held = duckdb.connect(path, read_only=True) if mode == "hold" else None
+print("ready", flush=True)
+while not stop.exists():
+    # 'hold': a BI tool keeping its connection open; 'fresh': new queries
+    # from a process with no other connection to the file
+    con = held or duckdb.connect(path, read_only=True)
+    count = con.sql("select count(*) from marts.pipeline_runs").fetchone()[0]
+    if not seen or seen[-1] != count:
+        seen.append(count)
+    if con is not held:
+        con.close()
+    time.sleep(0.05)
+print(" ".join(map(str, seen)), flush=True)
+"""
+
+
+def test_readers_are_never_blocked_by_a_publish(
+    staged: dict[str, Path], landing: Path, tmp_path: Path
+) -> None:
+    warehouse = _restore(staged, "validate")
+    before = len(_runs(warehouse))
+    stop = tmp_path / "stop"
+    readers = {
+        mode: subprocess.Popen(
+            [sys.executable, "-c", READER, str(warehouse), str(stop), mode],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("hold", "fresh")
+    }
+    for reader in readers.values():
+        assert reader.stdout.readline().strip() == "ready"
+
+    result = run_cli("publish", landing=landing, warehouse=warehouse)
+    time.sleep(1)  # let the readers query the published file a few more times
+    stop.touch()
+    seen = {}
+    for mode, reader in readers.items():
+        out, err = reader.communicate(timeout=60)
+        assert reader.returncode == 0, err  # never a lock error
+        seen[mode] = [int(count) for count in out.split()]
+
+    assert result.exit_code == 0, result.output[-3000:]
+    # the open connection kept reading the file it opened, unchanged
+    assert seen["hold"] == [before]
+    # new connections went from the old file to the new one, nothing between
+    assert seen["fresh"] == [before, before + 1]
+    assert len(_runs(warehouse)) == before + 1
+
+
+LOCK_HOLDER = """
+import sys, time
+from scripts.lock import RunLock
+lock = RunLock(__import__('pathlib').Path(sys.argv[1]), 'holder-run', 'run').acquire()
+lock.set_step('build')
+print('locked', flush=True)
+time.sleep(600)
+"""
+
+
+def test_second_run_exits_3_naming_the_holder_and_a_dead_holder_is_taken_over(
+    published: Path, landing: Path, tmp_path: Path
+) -> None:
+    warehouse = _copy(published, tmp_path)
+    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(settings.lock_path)],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+
+        result = run_cli("run", landing=landing, warehouse=warehouse)
+
+        assert result.exit_code == 3
+        assert "LOCKED (exit 3)" in result.output
+        assert f"pid {holder.pid}" in result.output
+        assert "run holder-run (run)" in result.output and "step build" in result.output
+        assert not settings.staging_path.exists()  # it did nothing
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        holder.stdout.close()
+
+    # the holder died holding the lock: the next command takes it over
+    result = run_cli("publish", landing=landing, warehouse=warehouse)
+
+    assert "taking over a stale lock" in result.output
+    assert f"pid {holder.pid}" in result.output
+    assert result.exit_code == 1  # and then finds nothing staged to publish
+    assert "nothing staged" in result.output
+    abandoned = [run for run in _runs(warehouse) if run["status"] == "abandoned"]
+    assert [run["run_id"] for run in abandoned] == ["holder-run"]
+    assert abandoned[0]["failed_step"] == "build"
+
+
+def test_lock_is_exclusive_within_one_machine(tmp_path: Path) -> None:
+    path = tmp_path / "lock"
+    with RunLock(path, "first", "run"):
+        with pytest.raises(Exception, match="pid"):
+            RunLock(path, "second", "run").acquire()
+        assert current_holder(path)["run_id"] == "first"
+    assert current_holder(path) is None
+    with RunLock(path, "third", "run") as lock:
+        assert lock.stale_holder == {}  # released cleanly: nothing to take over
+
+
+# -- backfill -------------------------------------------------------------------
+
+
+def test_backfill_over_three_as_of_dates_logs_three_runs_and_keeps_the_last(
+    published: Path, landing: Path, tmp_path: Path
+) -> None:
+    warehouse = _copy(published, tmp_path)
+
+    result = run_cli(
+        "backfill",
+        "--from",
+        "2026-08-31",
+        "--to",
+        "2026-10-31",
+        landing=landing,
+        warehouse=warehouse,
+    )
+
+    assert result.exit_code == 0, result.output[-3000:]
+    backfills = [run for run in _runs(warehouse) if run["command"] == "backfill"]
+    assert [run["as_of_date"].isoformat() for run in backfills] == [
+        "2026-08-31",
+        "2026-09-30",
+        "2026-10-31",
+    ]
+    assert {run["status"] for run in backfills} == {"success"}
+    assert len({run["run_id"] for run in backfills}) == 3
+    assert _query(warehouse, "select as_of_date from utilities.util_as_of_date") == [
+        (AS_OF,)
+    ]
+    assert _query(
+        warehouse, "select max(month_start) from marts.fct_mrr_movements"
+    ) == [(datetime.date(2026, 10, 1),)]
+
+
+def test_backfill_dates() -> None:
+    date = datetime.date
+    assert backfill_dates(date(2026, 1, 31), date(2026, 4, 30), "month") == [
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+    ]
+    assert backfill_dates(date(2026, 1, 15), date(2026, 3, 1), "month") == [
+        date(2026, 1, 15),
+        date(2026, 2, 15),
+        date(2026, 3, 1),
+    ]
+    assert backfill_dates(date(2026, 1, 1), date(2026, 1, 10), "week") == [
+        date(2026, 1, 1),
+        date(2026, 1, 8),
+        date(2026, 1, 10),
+    ]
+    assert backfill_dates(date(2026, 1, 1), date(2026, 1, 1), "day") == [
+        date(2026, 1, 1)
+    ]
+    with pytest.raises(ValueError, match="before --from"):
+        backfill_dates(date(2026, 2, 1), date(2026, 1, 1), "day")
+
+
+def test_row_count_bounds_allow_the_larger_of_share_and_slack() -> None:
+    assert row_count_bounds({"big": 10_000, "small": 10}, 0.25, 50) == {
+        "big": (7_500, 12_500),
+        "small": (0, 60),
+    }
