@@ -12,7 +12,7 @@ export CVM_WAREHOUSE_PATH ?= warehouse/cvm.duckdb
 TEST_LANDING := target/test_landing
 TEST_WAREHOUSE := target/test_warehouse/cvm.duckdb
 
-.PHONY: run test venv lint sqlfluff dbt-test pytest benchmark clean
+.PHONY: run test venv lint sqlfluff dbt-test pytest benchmark clean dagster dagster-dev
 
 venv: $(STAMP)
 
@@ -25,7 +25,7 @@ $(STAMP): requirements.txt constraints.txt
 ## run: the main job end to end on the embedded DuckDB warehouse
 ## (generates demo landing data first when the landing directory is empty).
 run: venv
-	$(BIN)/python -m scripts.cvm run
+	$(BIN)/python -m scripts.cvm run --demo-if-empty
 
 ## test: the whole suite (lint, dbt unit + data tests on generated data, pytest).
 test: venv lint sqlfluff dbt-test pytest
@@ -47,6 +47,20 @@ dbt-test: venv
 
 pytest: venv
 	$(BIN)/python -m pytest tests/python -q
+
+DAGSTER_STAMP := $(VENV)/.installed-dagster
+
+## dagster: add the optional Dagster packages (requirements-dagster.txt) to .venv,
+## with the project's pins as constraints (else pip picks dbt-core 1.12)
+dagster: $(DAGSTER_STAMP)
+
+$(DAGSTER_STAMP): $(STAMP) requirements-dagster.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dagster.txt -c constraints.txt
+	@touch $(DAGSTER_STAMP)
+
+## dagster-dev: the Dagster UI on http://127.0.0.1:3000 (job cvm_nightly and its schedule)
+dagster-dev: dagster
+	$(BIN)/dagster dev -f scripts/dagster_defs.py
 
 benchmark: venv
 	$(BIN)/python scripts/benchmark_generator.py

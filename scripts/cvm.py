@@ -1,8 +1,8 @@
 """The warehouse job's command line: ``python -m scripts.cvm <command>``.
 
 Commands:
-  run       the whole nightly job: generate demo landing data if the landing
-            directory is empty, build, validate, publish, print a summary
+  run       the whole nightly job: check the landing files (or generate demo
+            data with --demo-if-empty), build, validate, publish, summarise
   build     dbt build (models, unit and data tests) into the staging file
   validate  the Great Expectations suites on the staging file
   publish   publish the staging file (only once built and validated)
@@ -147,11 +147,21 @@ def abandoned_row(holder: dict, taken_over_by: str) -> dict:
 # -- the steps ----------------------------------------------------------------
 
 
-def ensure_landing_data(settings: Settings) -> None:
-    """Generate demo landing data when the landing directory is empty."""
+def ensure_landing_data(settings: Settings, demo_if_empty: bool) -> None:
+    """Check there are landing files; generate demo data if asked to.
+
+    Only `make run` asks (``--demo-if-empty``): a scheduled run whose exports
+    did not arrive must fail, not publish demo data over the real warehouse.
+    """
     if not landing_is_empty(settings.landing_dir):
         _log(f"landing data: {settings.landing_dir}")
         return
+    if not demo_if_empty:
+        raise StepFailed(
+            "landing",
+            f"the landing directory {settings.landing_dir} holds no table files: "
+            "did the exports arrive? (`run --demo-if-empty` generates demo data)",
+        )
     from scripts.generate_landing_data import generate
 
     _log(
@@ -301,7 +311,11 @@ STEPS = {
 
 
 def execute(
-    settings: Settings, command: str, steps: tuple[str, ...], lock: RunLock
+    settings: Settings,
+    command: str,
+    steps: tuple[str, ...],
+    lock: RunLock,
+    demo_if_empty: bool = False,
 ) -> int:
     """Run the steps of one run; log its outcome in the run log."""
     run = Run(settings, command, lock)
@@ -315,7 +329,7 @@ def execute(
         for step in steps:
             if step == "landing":
                 with run.step("landing"):
-                    ensure_landing_data(settings)
+                    ensure_landing_data(settings, demo_if_empty)
             elif step == "build":
                 build_step(run)
             elif step == "validate":
@@ -326,15 +340,16 @@ def execute(
     except StepFailed as failure:
         for line in failure.details:
             _log(f"  also: {line}")
-        _log(f"FAILED in {failure.step} (exit {EXIT_FAILED}): {failure.reason}")
         _record(run, pending, "failed", EXIT_FAILED, failure.step, failure.reason)
+        # the last line: what a scheduler shows as the reason
+        _log(f"FAILED in {failure.step} (exit {EXIT_FAILED}): {failure.reason}")
         return EXIT_FAILED
     except Exception as error:  # the one-line reason a scheduler log needs
         step = lock.info.get("step")
         lines = str(error).strip().splitlines() or [""]
         reason = f"{type(error).__name__}: {lines[0][:400]}"
-        _log(f"CRASHED in {step} (exit {EXIT_CRASH}): {reason}")
         _record(run, pending, "crashed", EXIT_CRASH, step, reason)
+        _log(f"CRASHED in {step} (exit {EXIT_CRASH}): {reason}")
         return EXIT_CRASH
     if pending:  # a stale lock taken over by a command that does not publish
         _record(run, pending, None, EXIT_OK, None, None)
@@ -395,12 +410,14 @@ def backfill_dates(
 def backfill(settings: Settings, dates: list[datetime.date], lock: RunLock) -> int:
     _log(f"backfill of {len(dates)} as-of dates: {', '.join(map(str, dates))}")
     for number, as_of in enumerate(dates, start=1):
-        _log(f"backfill {number}/{len(dates)}: as of {as_of}")
+        _log(
+            f"backfill {number}/{len(dates)}: as of {as_of} (a failure stops the "
+            "backfill; the dates before it stay published)"
+        )
         lock.info["run_id"] = new_run_id()
         dated = dataclasses.replace(settings, as_of_date=as_of.isoformat())
-        code = execute(dated, "backfill", STEPS["run"][1:], lock)
-        if code != EXIT_OK:
-            _log(f"backfill stopped at {as_of}; dates before it are published")
+        code = execute(dated, "backfill", STEPS["run"], lock)
+        if code != EXIT_OK:  # the dates before it stay published
             return code
     return EXIT_OK
 
@@ -539,6 +556,14 @@ def _parser() -> argparse.ArgumentParser:
         ("publish", "publish the validated staging file"),
     ]:
         command = commands.add_parser(name, help=text)
+        if name == "run":
+            command.add_argument(
+                "--demo-if-empty",
+                action="store_true",
+                help="generate demo landing data when the landing directory is "
+                "empty (what `make run` does); without it an empty landing "
+                "directory fails the run",
+            )
         if name in {"run", "build"}:
             command.add_argument(
                 "--as-of",
@@ -593,7 +618,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "backfill":
                 code = backfill(settings, dates, lock)
             else:
-                code = execute(settings, args.command, STEPS[args.command], lock)
+                code = execute(
+                    settings,
+                    args.command,
+                    STEPS[args.command],
+                    lock,
+                    demo_if_empty=getattr(args, "demo_if_empty", False),
+                )
     except LockHeld as held:
         _log(f"LOCKED (exit {EXIT_LOCKED}): {held}")
         return EXIT_LOCKED

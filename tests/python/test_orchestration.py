@@ -217,6 +217,44 @@ def test_failing_expectation_publishes_nothing(
     assert results["success"] is False
 
 
+def test_crash_exits_2_logs_it_and_publishes_nothing(
+    published: Path, landing: Path, tmp_path: Path
+) -> None:
+    warehouse = _copy(published, tmp_path)
+    before = _marts_fingerprint(warehouse)
+
+    result = run_cli(
+        "run", landing=landing, warehouse=warehouse, CVM_MEMORY_LIMIT="lots"
+    )
+
+    assert result.exit_code == 2, result.output[-3000:]
+    last_line = result.output.strip().splitlines()[-1]
+    assert "CRASHED in build (exit 2)" in last_line
+    assert "Memory must have a number" in last_line
+    assert _marts_fingerprint(warehouse) == before
+    last = _runs(warehouse)[-1]
+    assert (last["status"], last["exit_code"], last["failed_step"]) == (
+        "crashed",
+        2,
+        "build",
+    )
+
+
+def test_empty_landing_fails_a_scheduled_run_instead_of_inventing_data(
+    published: Path, tmp_path: Path
+) -> None:
+    warehouse = _copy(published, tmp_path)
+    empty = tmp_path / "exports"
+    empty.mkdir()
+
+    result = run_cli("run", landing=empty, warehouse=warehouse)
+
+    assert result.exit_code == 1
+    assert "did the exports arrive?" in result.output.strip().splitlines()[-1]
+    assert list(empty.iterdir()) == []  # no demo data generated
+    assert _runs(warehouse)[-1]["failed_step"] == "landing"
+
+
 # -- kill -9 --------------------------------------------------------------------
 
 
