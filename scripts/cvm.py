@@ -31,12 +31,14 @@ import datetime
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from scripts import publish
 from scripts.dbt_invoke import LANDING_CONTRACT_ERROR, run_dbt
@@ -75,7 +77,7 @@ class Run:
         self.gx_counts = (None, None)
 
     @property
-    def results_dir(self):
+    def results_dir(self) -> Path:
         return self.settings.runs_dir / self.run_id
 
     @contextmanager
@@ -87,7 +89,7 @@ class Run:
             yield
         finally:
             self.steps[name] = round(time.monotonic() - started, 1)
-        _log(f"{name}: done in {self.steps[name]:.0f}s")
+        _log(f"{name}: done in {self.steps[name]:.1f}s")
 
     def row(self, status: str, exit_code: int, step: str | None, reason: str | None):
         finished = publish.utc_now()
@@ -184,6 +186,8 @@ def build_step(run: Run) -> None:
     settings = run.settings
     with run.step("build"):
         publish.clear_staging(settings)
+        # an earlier invocation's results must not pass for this one's
+        Path(_dbt_run_results()).unlink(missing_ok=True)
         _log(f"dbt build into the staging file {settings.staging_path}")
         outcome = run_dbt(["build"], settings, warehouse=settings.staging_path)
         _keep_dbt_results(run)
@@ -212,9 +216,13 @@ def build_step(run: Run) -> None:
     )
 
 
-def _keep_dbt_results(run: Run) -> None:
+def _dbt_run_results() -> str:
     target = os.environ.get("DBT_TARGET_PATH") or str(PROJECT_DIR / "target")
-    source = os.path.join(target, "run_results.json")
+    return os.path.join(target, "run_results.json")
+
+
+def _keep_dbt_results(run: Run) -> None:
+    source = _dbt_run_results()
     if os.path.exists(source):
         run.results_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, run.results_dir / "dbt_run_results.json")
@@ -229,7 +237,9 @@ def _staged(run: Run, need_validated: bool) -> dict:
             "validate" if not need_validated else "publish",
             f"nothing staged at {settings.staging_path}: run `build` first",
         )
-    if publish.fingerprint(settings.staging_path) != state["built"]:
+    wal = settings.staging_path.with_name(settings.staging_path.name + ".wal")
+    # a WAL means writes since the build (an interrupted publish): not audited
+    if publish.fingerprint(settings.staging_path) != state["built"] or wal.exists():
         raise StepFailed(
             "publish",
             f"{settings.staging_path} changed after it was built: build it again",
@@ -242,6 +252,7 @@ def _staged(run: Run, need_validated: bool) -> dict:
         )
     # carry the build's identity, so one row describes build to publish
     run.run_id = state["run_id"]
+    run.lock.set_step(run.lock.info["step"], run_id=run.run_id)
     run.started_at = datetime.datetime.fromisoformat(state["started_at"])
     run.as_of = state["as_of_date"]
     run.counts = state["counts"]
@@ -263,6 +274,7 @@ def validate_step(run: Run) -> None:
             settings,
             settings.staging_path,
             run.as_of or "",
+            run.counts.get("landing_rows") or {},
             previous,
             run.results_dir,
         )
@@ -290,13 +302,13 @@ def validate_step(run: Run) -> None:
         )
 
 
-def publish_step(run: Run, pending: list[dict]) -> None:
+def publish_step(run: Run) -> None:
     settings = run.settings
     _staged(run, need_validated=True)
     with run.step("publish"):
-        publish.publish_staging(
-            settings, [*pending, run.row("success", EXIT_OK, None, None)]
-        )
+        publish.publish_staging(settings, [run.row("success", EXIT_OK, None, None)])
+    # from here on, a death before the lock's release is no longer 'abandoned'
+    run.lock.set_step(LOGGED)
     _log(f"published {settings.warehouse_path} (as of {run.as_of}, run {run.run_id})")
 
 
@@ -308,6 +320,38 @@ STEPS = {
     "publish": ("publish",),
     "run": ("landing", "build", "validate", "publish"),
 }
+# The lock's step once the run's row is in the run log.
+LOGGED = "logged"
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (a scheduler stopping the job), handled like Ctrl-C.
+
+    A KeyboardInterrupt, so that dbt cancels its queries and joins its
+    threads as it does on Ctrl-C (anything else leaves DuckDB threads
+    running while the process exits, which aborts it).
+    """
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Interrupted("stopped by SIGTERM")
+
+
+def take_over(settings: Settings, lock: RunLock) -> None:
+    """Log the run that died holding the lock, before anything else happens."""
+    holder, lock.stale_holder = lock.stale_holder, {}
+    if not holder:
+        return
+    _log(f"taking over a stale lock: {describe(holder)} (process gone)")
+    if holder.get("step") == LOGGED:
+        return  # it died after logging its outcome: nothing was lost
+    try:
+        publish.record_without_publishing(
+            settings, [abandoned_row(holder, lock.info["run_id"])]
+        )
+        _log(f"logged run {holder.get('run_id')} as abandoned")
+    except Exception as error:
+        _log(f"could not log the abandoned run: {type(error).__name__}: {error}")
 
 
 def execute(
@@ -318,12 +362,8 @@ def execute(
     demo_if_empty: bool = False,
 ) -> int:
     """Run the steps of one run; log its outcome in the run log."""
+    take_over(settings, lock)
     run = Run(settings, command, lock)
-    pending = []
-    if lock.stale_holder:
-        _log(f"taking over a stale lock: {describe(lock.stale_holder)} (process gone)")
-        pending.append(abandoned_row(lock.stale_holder, run.run_id))
-        lock.stale_holder = {}
     _log(f"run {run.run_id}: {command} ({', '.join(steps)})")
     try:
         for step in steps:
@@ -335,32 +375,31 @@ def execute(
             elif step == "validate":
                 validate_step(run)
             elif step == "publish":
-                publish_step(run, pending)
-                pending = []
+                publish_step(run)
     except StepFailed as failure:
         for line in failure.details:
             _log(f"  also: {line}")
-        _record(run, pending, "failed", EXIT_FAILED, failure.step, failure.reason)
+        _record(run, "failed", EXIT_FAILED, failure.step, failure.reason)
         # the last line: what a scheduler shows as the reason
         _log(f"FAILED in {failure.step} (exit {EXIT_FAILED}): {failure.reason}")
         return EXIT_FAILED
-    except Exception as error:  # the one-line reason a scheduler log needs
+    except (Exception, KeyboardInterrupt) as error:
         step = lock.info.get("step")
-        lines = str(error).strip().splitlines() or [""]
+        lines = str(error).strip().splitlines() or ["interrupted (SIGINT)"]
         reason = f"{type(error).__name__}: {lines[0][:400]}"
-        _record(run, pending, "crashed", EXIT_CRASH, step, reason)
+        _record(run, "crashed", EXIT_CRASH, step, reason)
         _log(f"CRASHED in {step} (exit {EXIT_CRASH}): {reason}")
         return EXIT_CRASH
-    if pending:  # a stale lock taken over by a command that does not publish
-        _record(run, pending, None, EXIT_OK, None, None)
     return EXIT_OK
 
 
-def _record(run: Run, pending: list[dict], status, code, step, reason) -> None:
-    """Append rows to the published run log without touching its marts."""
-    rows = pending + ([run.row(status, code, step, reason)] if status else [])
+def _record(run: Run, status: str, code: int, step: str | None, reason: str) -> None:
+    """Append the run's row to the published run log; its marts stay as they are."""
     try:
-        publish.record_without_publishing(run.settings, rows)
+        publish.record_without_publishing(
+            run.settings, [run.row(status, code, step, reason)]
+        )
+        run.lock.set_step(LOGGED)
         _log(f"logged in {publish.RUN_LOG_TABLE} of {run.settings.warehouse_path}")
     except Exception as error:  # never hide the original failure
         _log(f"could not write the run log: {type(error).__name__}: {error}")
@@ -470,8 +509,9 @@ def status(settings: Settings) -> int:
             f"  {started:<16} {row['run_id']:<24} {row['command']:<9} "
             f"as of {row['as_of_date'] or '?'!s:<10} {row['status']:<9} {gx}{reason}"
         )
-    latest = runs[0] if runs else None
-    return EXIT_OK if latest and latest["status"] == "success" else EXIT_FAILED
+    if success is None:
+        return EXIT_CRASH  # nothing for BI yet, only failed runs' log rows
+    return EXIT_OK if runs[0]["status"] == "success" else EXIT_FAILED
 
 
 def summary(settings: Settings) -> int:
@@ -613,6 +653,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         _log(f"CRASHED (exit {EXIT_CRASH}): bad configuration: {error}")
         return EXIT_CRASH
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with locked(settings, args.command) as lock:
             if args.command == "backfill":
@@ -631,8 +672,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _log(f"interrupted (exit {EXIT_CRASH})")
         return EXIT_CRASH
-    if code == EXIT_OK and args.command == "run":
-        return _summary_in_child(settings)
+    if code == EXIT_OK and args.command == "run" and _summary_in_child(settings):
+        _log("published, but the summary could not be printed (see above)")
     return code
 
 

@@ -20,7 +20,10 @@ import fcntl
 import json
 import os
 import socket
+import time
 from pathlib import Path
+
+RETRIES, RETRY_SECONDS = 10, 0.05
 
 
 class LockHeld(Exception):
@@ -75,12 +78,18 @@ class RunLock:
     def acquire(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read(fd)
-            os.close(fd)
-            raise LockHeld(self.path, holder) from None
+        # `status` probes with a brief shared lock: retry for half a second
+        # so that a probe is never mistaken for a running job.
+        for attempt in range(RETRIES):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == RETRIES - 1:
+                    holder = _read(fd)
+                    os.close(fd)
+                    raise LockHeld(self.path, holder) from None
+                time.sleep(RETRY_SECONDS)
         # We hold it: whatever the file still says was left by a dead process.
         self.stale_holder = _read(fd)
         self._fd = fd
@@ -95,8 +104,9 @@ class RunLock:
     def _write(self) -> None:
         assert self._fd is not None
         data = json.dumps(self.info).encode()
-        os.ftruncate(self._fd, 0)
+        # write, then cut to length: a reader never sees an empty file
         os.pwrite(self._fd, data, 0)
+        os.ftruncate(self._fd, len(data))
         os.fsync(self._fd)
 
     def release(self) -> None:

@@ -35,7 +35,13 @@ from scripts.settings import Settings
 RUN_LOG_TABLE = "marts.pipeline_runs"
 # name, type, description (also written as column comments for BI tools)
 RUN_LOG_COLUMNS: list[tuple[str, str, str]] = [
-    ("run_id", "varchar", "Unique id of the run (UTC start time and a random suffix)."),
+    (
+        "run_id",
+        "varchar",
+        "Id of the run (UTC start time and a random suffix). Standalone "
+        "validate and publish commands carry the id of the build they audit or "
+        "publish, so one build can have several rows (one per command).",
+    ),
     (
         "command",
         "varchar",
@@ -139,7 +145,10 @@ def fingerprint(path: Path) -> dict:
 
 def write_state(settings: Settings, state: dict) -> None:
     tmp = settings.staging_state_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2, default=str))
+    with tmp.open("w") as out:
+        out.write(json.dumps(state, indent=2, default=str))
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp, settings.staging_state_path)
 
 
@@ -261,7 +270,8 @@ def _append_run_log(target: Path, rows: list[dict], history_from: Path | None) -
             columns = ", ".join(f"{name} {kind}" for name, kind, _ in RUN_LOG_COLUMNS)
             con.execute(f"create table {RUN_LOG_TABLE} ({columns})")
             if history_from is not None and history_from.exists():
-                con.execute(f"attach '{history_from}' as published (read_only)")
+                quoted = str(history_from).replace("'", "''")
+                con.execute(f"attach '{quoted}' as published (read_only)")
                 if _has_table(con, "published", "marts", "pipeline_runs"):
                     con.execute(
                         f"insert into {RUN_LOG_TABLE} by name "
@@ -278,15 +288,21 @@ def _append_run_log(target: Path, rows: list[dict], history_from: Path | None) -
             con.execute(f"comment on column {RUN_LOG_TABLE}.{name} is '{escaped}'")
         placeholders = ", ".join("?" for _ in RUN_LOG_NAMES)
         for row in rows:
-            # idempotent: a publish retried after a crash does not log twice
-            con.execute(
-                f"delete from {RUN_LOG_TABLE} where run_id = ?", [row["run_id"]]
-            )
-            con.execute(
-                f"insert into {RUN_LOG_TABLE} ({', '.join(RUN_LOG_NAMES)}) "
-                f"values ({placeholders})",
-                [_db_value(row.get(name)) for name in RUN_LOG_NAMES],
-            )
+            values = [_db_value(row.get(name)) for name in RUN_LOG_NAMES]
+            if row.get("status") == "abandoned":
+                # never over a row the run wrote itself before it died
+                con.execute(
+                    f"insert into {RUN_LOG_TABLE} ({', '.join(RUN_LOG_NAMES)}) "
+                    f"select {placeholders} where not exists (select 1 from "
+                    f"{RUN_LOG_TABLE} where run_id = ?)",
+                    [*values, row["run_id"]],
+                )
+            else:
+                con.execute(
+                    f"insert into {RUN_LOG_TABLE} ({', '.join(RUN_LOG_NAMES)}) "
+                    f"values ({placeholders})",
+                    values,
+                )
         con.execute("checkpoint")
     finally:
         con.close()

@@ -26,6 +26,7 @@ from scripts.cvm import backfill_dates
 from scripts.expectations import row_count_bounds
 from scripts.generate_landing_data import generate
 from scripts.lock import RunLock, current_holder
+from scripts.publish import clear_staging
 from scripts.settings import Settings
 
 AS_OF = datetime.date(2026, 10, 31)
@@ -255,6 +256,50 @@ def test_empty_landing_fails_a_scheduled_run_instead_of_inventing_data(
     assert _runs(warehouse)[-1]["failed_step"] == "landing"
 
 
+def test_mart_expectations_name_the_rows_and_bound_row_counts(
+    staged: dict[str, Path], tmp_path: Path
+) -> None:
+    from scripts.expectations import validate
+
+    path = tmp_path / "broken.duckdb"
+    state_file = Settings(Path(), staged["warehouse"]).staging_state_path.name
+    shutil.copy2(staged["validate"] / f".{staged['warehouse'].name}.staging", path)
+    state = json.loads((staged["validate"] / state_file).read_text())
+    con = duckdb.connect(str(path))
+    broken = con.sql(
+        "select cohort_month, segment from marts.fct_renewal_cohorts "
+        "where renewal_rate is not null order by 1, 2 limit 1"
+    ).fetchone()
+    con.execute(
+        "update marts.fct_renewal_cohorts set renewal_rate = 1.5 "
+        "where cohort_month = ? and segment = ?",
+        list(broken),
+    )
+    dim_rows = con.sql("select count(*) from marts.dim_customers").fetchone()[0]
+    con.close()
+    previous = {  # a last published run with twice the customers, a month ago
+        "as_of_date": "2026-09-30",
+        "marts_row_counts": json.dumps({"dim_customers": dim_rows * 2}),
+    }
+
+    outcome = validate(
+        Settings(Path(), staged["warehouse"]),
+        path,
+        state["as_of_date"],
+        state["counts"]["landing_rows"],
+        previous,
+        tmp_path / "results",
+    )
+
+    assert not outcome.success and outcome.failed == 2
+    rate = next(line for line in outcome.failures if "renewal_rate" in line)
+    assert "fct_renewal_cohorts.renewal_rate" in rate
+    assert f"{broken[0]} | {broken[1]} = 1.5" in rate
+    rows = next(line for line in outcome.failures if "row_count" in line)
+    assert "dim_customers" in rows and f"observed {dim_rows}" in rows
+    assert (tmp_path / "results" / "gx_results.json").exists()
+
+
 # -- kill -9 --------------------------------------------------------------------
 
 
@@ -305,6 +350,27 @@ def test_kill_9_mid_build_keeps_the_published_file_and_the_next_run_converges(
     assert not settings.staging_path.exists()
 
 
+def test_sigterm_mid_build_is_logged_and_releases_the_lock(
+    published: Path, landing: Path, tmp_path: Path
+) -> None:
+    warehouse = _copy(published, tmp_path)
+    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
+    before = _marts_fingerprint(warehouse)
+
+    process = start_cli("run", landing=landing, warehouse=warehouse)
+    _wait_for(process, " START sql table model ")
+    process.terminate()  # a scheduler stopping the job
+    output = process.communicate(timeout=120)[0]
+
+    assert process.returncode == 2, output[-3000:]
+    assert "stopped by SIGTERM" in output.strip().splitlines()[-1], output[-3000:]
+    assert _marts_fingerprint(warehouse) == before
+    last = _runs(warehouse)[-1]
+    assert (last["status"], last["failed_step"]) == ("crashed", "build")
+    assert current_holder(settings.lock_path) is None
+    assert settings.lock_path.read_text() == ""  # released cleanly: not stale
+
+
 @pytest.fixture(scope="module")
 def staged(
     tmp_path_factory: pytest.TempPathFactory, published: Path, landing: Path
@@ -329,6 +395,7 @@ def staged(
 
 def _restore(staged: dict[str, Path], which: str) -> Path:
     warehouse = staged["warehouse"]
+    clear_staging(Settings(Path(), warehouse))  # what an earlier test left
     shutil.copy2(staged["published"], warehouse)
     for path in staged[which].iterdir():
         shutil.copy2(path, warehouse.parent / path.name)
@@ -348,30 +415,44 @@ def test_publish_refuses_a_staging_file_that_was_not_validated(
     assert _marts_fingerprint(warehouse) == before
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.6, 1.0, 1.4, 1.8, 2.4])
-def test_kill_9_at_any_moment_of_publish_leaves_old_or_new(
+@pytest.mark.parametrize(
+    "delay", [0.0, 0.1, 0.2, 0.25, 0.3, 0.32, 0.34, 0.36, 0.38, 0.4, 0.45, 0.5, 0.8]
+)
+def test_kill_9_at_any_moment_of_publish_leaves_old_or_new_and_converges(
     staged: dict[str, Path], landing: Path, delay: float
 ) -> None:
     warehouse = _restore(staged, "validate")
     old = _sha(warehouse)
-    staged_run = json.loads(
-        (
-            staged["validate"] / Settings(Path(), warehouse).staging_state_path.name
-        ).read_text()
-    )["run_id"]
+    state_file = Settings(Path(), warehouse).staging_state_path.name
+    staged_run = json.loads((staged["validate"] / state_file).read_text())["run_id"]
 
     process = start_cli("publish", landing=landing, warehouse=warehouse)
+    _wait_for(process, "publish: started")
     time.sleep(delay)
     os.kill(process.pid, signal.SIGKILL)
     process.communicate(timeout=60)
 
-    # either untouched, or the whole new file with this run logged
+    # the published file is the old one or the whole new one, readable
     assert not warehouse.with_name(warehouse.name + ".wal").exists()
-    if _sha(warehouse) != old:
-        run_ids = [run["run_id"] for run in _runs(warehouse)]
-        assert staged_run in run_ids
-        assert _query(warehouse, "select as_of_date from utilities.util_as_of_date")
     assert _query(warehouse, "select count(*) from marts.dim_customers")[0][0] > 0
+    renamed = _sha(warehouse) != old
+    if not renamed:
+        assert staged_run not in [run["run_id"] for run in _runs(warehouse)]
+
+    # the next command takes the lock over and leaves a truthful log
+    again = run_cli("publish", landing=landing, warehouse=warehouse)
+
+    statuses = [
+        run["status"] for run in _runs(warehouse) if run["run_id"] == staged_run
+    ]
+    if renamed:  # published before it died: logged once, never 'abandoned'
+        assert statuses == ["success"]
+        assert again.exit_code == 1 and "nothing staged" in again.output
+    elif again.exit_code == 0:  # staging untouched: published now
+        assert sorted(statuses) in (["success"], ["abandoned", "success"])
+    else:  # it died after writing the log into the staging file
+        assert "changed after it was built" in again.output
+        assert statuses in ([], ["abandoned"])
 
 
 # -- readers and the lock -------------------------------------------------------
