@@ -68,6 +68,26 @@ def describe_failures(results: object) -> list[str]:
     return failures
 
 
+# DuckDB errors that say the machine, not the data, is the problem.
+INFRASTRUCTURE_ERRORS = (
+    "Out of Memory Error",
+    "No space left on device",
+    "IO Error",
+    "Could not set lock on file",
+)
+
+
+def exit_code_for(failures: list[str]) -> int:
+    """1 for a failing test or model; 2 when the machine is the problem.
+
+    Out of memory, a full disk or a file locked by another process is not a
+    data failure: re-running on a healthy machine would pass.
+    """
+    if any(marker in line for line in failures for marker in INFRASTRUCTURE_ERRORS):
+        return EXIT_CRASH
+    return EXIT_FAILED
+
+
 def release_warehouse() -> None:
     """Close the DuckDB connection dbt-duckdb keeps open after an invocation.
 
@@ -119,7 +139,7 @@ def run_dbt(
         return DbtOutcome(EXIT_OK)
     failures = describe_failures(result.result)
     if failures:
-        return DbtOutcome(EXIT_FAILED, failures[0], failures)
+        return DbtOutcome(exit_code_for(failures), failures[0], failures)
     if result.exception is not None:
         reason = _first_line(result.exception)
         if LANDING_CONTRACT_ERROR in str(result.exception):

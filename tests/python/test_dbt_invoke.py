@@ -8,7 +8,7 @@ from pathlib import Path
 
 from landing_fixture import write_minimal_landing
 
-from scripts.dbt_invoke import EXIT_OK, run_dbt
+from scripts.dbt_invoke import EXIT_CRASH, EXIT_FAILED, EXIT_OK, exit_code_for, run_dbt
 from scripts.settings import Settings
 
 
@@ -40,3 +40,14 @@ def test_warehouse_is_unlocked_after_an_in_process_build(tmp_path: Path) -> None
     )
     assert reader.returncode == 0, reader.stderr
     assert reader.stdout.strip() == "1"
+
+
+def test_machine_failures_are_crashes_and_data_failures_are_not() -> None:
+    test_failed = "test not_null_dim_customers_segment fail: Got 3 results"
+    out_of_memory = (
+        "model int_customer_mrr_monthly error: Out of Memory Error: "
+        "failed to allocate data of size 64.0 MiB (15.9 GiB/16.0 GiB used)"
+    )
+    assert exit_code_for([test_failed]) == EXIT_FAILED
+    assert exit_code_for([test_failed, out_of_memory]) == EXIT_CRASH
+    assert exit_code_for(["model x error: IO Error: No space left on device"]) == 2
