@@ -32,12 +32,13 @@ ranked as (
 
 ),
 
+-- the referring account's customer (a deleted referrer still counts)
 referrers as (
 
     select
         account_id,
-        billing_customer_id
-    from {{ ref('stg_crm__accounts') }}
+        customer_id
+    from {{ ref('int_crm_account_customers') }}
 
 ),
 
@@ -52,7 +53,7 @@ resolved as (
         ranked.country_code,
         ranked.acquisition_channel,
         ranked.referred_by_account_id,
-        referrers.billing_customer_id as referred_by_billing_customer_id
+        referrers.customer_id as referred_by_billing_customer_id
     from ranked
     left join referrers
         on ranked.referred_by_account_id = referrers.account_id

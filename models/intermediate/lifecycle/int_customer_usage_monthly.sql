@@ -7,18 +7,16 @@ with
 usage_daily as (
 
     select
-        crm_accounts.billing_customer_id as customer_id,
+        crm_accounts.customer_id,
         cast({{ dbt.date_trunc('month', 'daily_usage.usage_date') }} as date)
             as month_start,
         daily_usage.usage_date,
         daily_usage.key_actions,
         daily_usage.sessions
     from {{ ref('stg_product__usage_daily') }} as daily_usage
-    inner join {{ ref('stg_crm__accounts') }} as crm_accounts
+    inner join {{ ref('int_crm_account_customers') }} as crm_accounts
         on daily_usage.account_id = crm_accounts.account_id
-    where
-        crm_accounts.billing_customer_id is not null
-        and daily_usage.usage_date <= {{ as_of_date() }}
+    where daily_usage.usage_date <= {{ as_of_date() }}
 
 ),
 

@@ -19,9 +19,8 @@ accounts as (
 
     select
         account_id,
-        billing_customer_id as customer_id
-    from {{ ref('stg_crm__accounts') }}
-    where billing_customer_id is not null
+        customer_id
+    from {{ ref('int_crm_account_customers') }}
 
 ),
 

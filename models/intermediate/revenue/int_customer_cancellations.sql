@@ -31,8 +31,8 @@ accounts as (
 
     select
         account_id,
-        billing_customer_id
-    from {{ ref('stg_crm__accounts') }}
+        customer_id
+    from {{ ref('int_crm_account_customers') }}
 
 ),
 
@@ -44,7 +44,7 @@ final as (
         cancellations.requested_at,
         cancellations.effective_date,
         cancellations.reason_code,
-        coalesce(subscriptions.customer_id, accounts.billing_customer_id)
+        coalesce(subscriptions.customer_id, accounts.customer_id)
             as customer_id
     from cancellations
     left join subscriptions

@@ -205,8 +205,8 @@ feedback as (
             end
         ) as feedback_given
     from active
-    inner join {{ ref('stg_crm__accounts') }} as crm_accounts
-        on active.customer_id = crm_accounts.billing_customer_id
+    inner join {{ ref('int_crm_account_customers') }} as crm_accounts
+        on active.customer_id = crm_accounts.customer_id
     inner join {{ ref('stg_crm__feedback') }} as feedback_items
         on crm_accounts.account_id = feedback_items.account_id
     where

@@ -29,9 +29,9 @@ opportunities as (
         opportunities.subscription_id,
         opportunities.close_date,
         opportunities.reason_code,
-        crm_accounts.billing_customer_id as customer_id
+        crm_accounts.customer_id
     from {{ ref('stg_crm__opportunities') }} as opportunities
-    left join {{ ref('stg_crm__accounts') }} as crm_accounts
+    left join {{ ref('int_crm_account_customers') }} as crm_accounts
         on opportunities.account_id = crm_accounts.account_id
     where
         opportunities.opportunity_type = 'renewal'
