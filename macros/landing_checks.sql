@@ -1,27 +1,57 @@
 {% macro landing_checks(relation, table_name, rules=[]) %}
     {#- The select shared by every base_ staging model: all columns of
         `relation` (a CTE of typed, normalised columns plus _extracted_at and
-        _raw_row) and
+        the landing_loader_columns()) and
         - _dedup_rank: 1 for the row that survives de-duplication on the
-          table's key (newest _extracted_at; ties broken by a hash of the raw
-          row, so the pick is deterministic); 1 for every null-key row;
-        - _quarantine_rule: 'null_key' when any key column is null, else the
-          first of `rules` (a list of (rule_name, condition) pairs, in order)
-          whose condition is true, else null.
+          table's key (newest _extracted_at; exact duplicates tie and any of
+          them is the pick, by a hash of the raw row, so it is
+          deterministic); 1 for every row without a usable key or
+          _extracted_at, which take no part in de-duplication; when the
+          newest rows of a key differ in content (same _extracted_at), 1 for
+          the first row of each different content, all of them quarantined;
+          2, 3, ... for the duplicates removed;
+        - _quarantine_rule, the first that applies of:
+          'invalid_value' for a row without a usable key or _extracted_at
+          that has a value that does not cast; 'null_key' (a key column is
+          null); 'null_extracted_at'; 'conflicting_duplicate' (the newest
+          rows of the key differ); 'invalid_value' (a value does not cast);
+          then the first of `rules` (a list of (rule_name, condition) pairs,
+          in order) whose condition is true; else null.
         See docs/quarantine_rules.md. -#}
     {% set keys = landing_table(table_name)['keys'] %}
     {% set any_key_null %}({% for key in keys %}{{ key }} is null{% if not loop.last %} or {% endif %}{% endfor %}){% endset %}
+    {% set unkeyed = '(' ~ any_key_null ~ ' or _extracted_at is null)' %}
+    {% set row_hash = landing_row_hash('_raw_row') %}
+    {% set newest_first %}(
+            partition by {{ keys | join(', ') }}
+            order by _extracted_at desc, {{ row_hash }} desc
+        ){% endset %}
+    {#- the rows of a key sharing its newest _extracted_at differ in content -#}
+    {% set conflicting %}(
+            _extracted_at = max(_extracted_at) over (partition by {{ keys | join(', ') }})
+            and min({{ row_hash }}) over (partition by {{ keys | join(', ') }}, _extracted_at)
+            <> max({{ row_hash }}) over (partition by {{ keys | join(', ') }}, _extracted_at)
+        ){% endset %}
     select
         {{ relation }}.*,
         case
-            when {{ any_key_null }} then 1
-            else row_number() over (
-                partition by {{ keys | join(', ') }}
-                order by _extracted_at desc, {{ landing_row_hash('_raw_row') }} desc
-            )
+            when {{ unkeyed }} then 1
+            when {{ conflicting }}
+                then case
+                    when
+                        {{ row_hash }}
+                        = lag({{ row_hash }}) over {{ newest_first }}
+                        then 2
+                    else 1
+                end
+            else row_number() over {{ newest_first }}
         end as _dedup_rank,
         case
+            when {{ unkeyed }} and _invalid_column is not null then 'invalid_value'
             when {{ any_key_null }} then 'null_key'
+            when _extracted_at is null then 'null_extracted_at'
+            when {{ conflicting }} then 'conflicting_duplicate'
+            when _invalid_column is not null then 'invalid_value'
             {%- for rule_name, condition in rules %}
             when {{ condition }} then '{{ rule_name }}'
             {%- endfor %}

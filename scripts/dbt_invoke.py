@@ -53,6 +53,30 @@ def _first_line(message: object) -> str:
     return (useful or lines or ["no message"])[0][:500]
 
 
+def landing_read_error(message: str, landing_dir: Path) -> str | None:
+    """The reason to give when dbt stopped because a landing file is unreadable.
+
+    The landing hook reads every file before any model runs; DuckDB's error
+    (a parquet file without its magic bytes, a CSV it cannot open) names the
+    file. That is bad input, not a crash: exit 1 with DuckDB's own words.
+    """
+    if str(landing_dir) not in message:
+        return None
+    # DuckDB's error and where it was; never the record's text ("Original
+    # Line: ..."), which can hold personal data
+    lines = [
+        line.strip()
+        for line in message.splitlines()
+        if line.strip() and not line.strip().startswith("Original Line")
+    ]
+    for number, line in enumerate(lines):
+        if "Error:" in line:
+            detail = " ".join(lines[number : number + 3])
+            reason = f"{LANDING_CONTRACT_ERROR} a landing file cannot be read: {detail}"
+            return reason[:700]
+    return None
+
+
 def describe_failures(results: object) -> list[str]:
     """One line per failed node of a dbt result: kind, name and why."""
     failures = []
@@ -146,6 +170,9 @@ def run_dbt(
             # The landing files break the contract: a data failure, not a crash.
             start = str(result.exception).index(LANDING_CONTRACT_ERROR)
             return DbtOutcome(EXIT_FAILED, _first_line(str(result.exception)[start:]))
+        unreadable = landing_read_error(str(result.exception), settings.landing_dir)
+        if unreadable:
+            return DbtOutcome(EXIT_FAILED, unreadable)
         return DbtOutcome(EXIT_CRASH, f"dbt could not run: {reason}")
     return DbtOutcome(
         EXIT_FAILED, "dbt reported failure without details; see logs/dbt.log"

@@ -19,6 +19,26 @@ def _path(value: str) -> Path:
     return path if path.is_absolute() else PROJECT_DIR / path
 
 
+# Characters DuckDB reads as a glob pattern in a file path.
+GLOB_CHARACTERS = "*?[]{}"
+
+
+def _landing_path(value: str) -> Path:
+    """The landing directory; a glob character would read other folders too."""
+    path = _path(value)
+    found = sorted(
+        {character for character in str(path) if character in GLOB_CHARACTERS}
+    )
+    if found:
+        raise ValueError(
+            f"the landing directory '{path}' (CVM_LANDING_DIR) contains the glob "
+            "character(s) "
+            f"{' '.join(found)}: DuckDB would read every folder the pattern "
+            "matches (land* also reads landOLD). Rename the folder."
+        )
+    return path
+
+
 def _as_of_date(value: str) -> str | None:
     if not value.strip():
         return None
@@ -62,7 +82,7 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         return cls(
-            landing_dir=_path(env.get("CVM_LANDING_DIR", "data/raw")),
+            landing_dir=_landing_path(env.get("CVM_LANDING_DIR", "data/raw")),
             warehouse_path=_path(env.get("CVM_WAREHOUSE_PATH", "warehouse/cvm.duckdb")),
             as_of_date=_as_of_date(env.get("CVM_AS_OF_DATE", "")),
             demo_customers=_number(env, "CVM_DEMO_CUSTOMERS", "2000", int),

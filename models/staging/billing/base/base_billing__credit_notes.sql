@@ -12,6 +12,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('billing', 'billing_credit_notes'), 'billing_credit_notes')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -23,8 +32,8 @@ typed as (
         {{ clean_code('currency') }} as currency,
         {{ map_category('reason', 'credit_note_reason', 'other') }} as reason,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('billing', 'billing_credit_notes') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -2,6 +2,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('billing', 'billing_customers'), 'billing_customers')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -15,8 +24,8 @@ typed as (
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
         coalesce(cast(is_test as {{ dbt.type_boolean() }}), false) as is_test,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('billing', 'billing_customers') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -7,6 +7,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('billing', 'fx_rates'), 'fx_rates')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -14,8 +23,8 @@ typed as (
         {{ clean_code('currency') }} as currency,
         cast(rate_to_reporting as decimal(18, 8)) as rate_to_reporting,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('billing', 'fx_rates') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -7,6 +7,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('billing', 'billing_invoice_lines'), 'billing_invoice_lines')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -22,8 +31,8 @@ typed as (
         cast(period_start as date) as period_start,
         cast(period_end as date) as period_end,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('billing', 'billing_invoice_lines') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

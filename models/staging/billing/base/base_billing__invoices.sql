@@ -16,6 +16,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('billing', 'billing_invoices'), 'billing_invoices')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -28,8 +37,8 @@ typed as (
         {{ map_category('status', 'invoice_status', 'unknown') }} as status,
         cast(total_amount as decimal(18, 2)) as total_amount,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('billing', 'billing_invoices') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -12,6 +12,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('billing', 'billing_payments'), 'billing_payments')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -23,8 +32,8 @@ typed as (
         {{ clean_code('currency') }} as currency,
         {{ map_category('status', 'payment_status', 'unknown') }} as status,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('billing', 'billing_payments') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -7,6 +7,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('billing', 'billing_plans'), 'billing_plans')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -23,8 +32,8 @@ typed as (
         cast(list_price as decimal(18, 4)) as list_price,
         {{ clean_code('currency') }} as currency,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('billing', 'billing_plans') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

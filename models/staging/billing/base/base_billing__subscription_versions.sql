@@ -23,6 +23,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('billing', 'billing_subscription_versions'), 'billing_subscription_versions')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -39,8 +48,8 @@ typed as (
         cast(valid_to as date) as valid_to,
         cast(contract_end_date as date) as contract_end_date,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('billing', 'billing_subscription_versions') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

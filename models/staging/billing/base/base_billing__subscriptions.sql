@@ -8,6 +8,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('billing', 'billing_subscriptions'), 'billing_subscriptions')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -19,8 +28,8 @@ typed as (
         cast(canceled_at as {{ dbt.type_timestamp() }}) as canceled_at,
         cast(auto_renew as {{ dbt.type_boolean() }}) as auto_renew,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('billing', 'billing_subscriptions') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -8,6 +8,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('crm', 'crm_accounts'), 'crm_accounts')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -31,8 +40,8 @@ typed as (
         coalesce(cast(is_deleted as {{ dbt.type_boolean() }}), false)
             as is_deleted,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('crm', 'crm_accounts') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -2,6 +2,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('crm', 'crm_activities'), 'crm_activities')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -14,8 +23,8 @@ typed as (
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
         cast(duration_minutes as {{ dbt.type_int() }}) as duration_minutes,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('crm', 'crm_activities') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -2,6 +2,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('crm', 'crm_cancellations'), 'crm_cancellations')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -17,8 +26,8 @@ typed as (
         nullif(trim(cast(reason_detail as {{ dbt.type_string() }})), '')
             as reason_detail,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('crm', 'crm_cancellations') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -2,6 +2,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('crm', 'crm_contacts'), 'crm_contacts')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -13,8 +22,8 @@ typed as (
         phone is not null as has_phone,
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('crm', 'crm_contacts') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

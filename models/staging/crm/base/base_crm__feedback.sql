@@ -2,6 +2,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('crm', 'crm_feedback'), 'crm_feedback')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -14,8 +23,8 @@ typed as (
             as feedback_type,
         {{ map_category('sentiment', 'sentiment', 'unknown') }} as sentiment,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('crm', 'crm_feedback') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

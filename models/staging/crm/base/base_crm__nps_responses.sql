@@ -7,6 +7,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('crm', 'crm_nps_responses'), 'crm_nps_responses')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -22,8 +31,8 @@ typed as (
             as not_referring_reason,
         comment is not null as has_comment,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('crm', 'crm_nps_responses') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

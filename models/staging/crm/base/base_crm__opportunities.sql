@@ -10,6 +10,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('crm', 'crm_opportunities'), 'crm_opportunities')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -31,8 +40,8 @@ typed as (
         ) }}
             as reason_code,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('crm', 'crm_opportunities') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -2,6 +2,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('crm', 'crm_referrals'), 'crm_referrals')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -15,8 +24,8 @@ typed as (
         cast(referred_at as {{ dbt.type_timestamp() }}) as referred_at,
         {{ map_category('status', 'referral_status', 'unknown') }} as status,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('crm', 'crm_referrals') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

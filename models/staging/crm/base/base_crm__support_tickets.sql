@@ -11,6 +11,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('crm', 'crm_support_tickets'), 'crm_support_tickets')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -23,8 +32,8 @@ typed as (
         {{ map_category('category', 'ticket_category', 'other') }} as category,
         cast(csat_score as {{ dbt.type_int() }}) as csat_score,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('crm', 'crm_support_tickets') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 

@@ -2,6 +2,15 @@
 
 with
 
+landing as (
+
+    {{
+        landing_typed_select(source('product', 'product_usage_daily'), 'product_usage_daily')
+        | indent(4)
+    }}
+
+),
+
 typed as (
 
     select
@@ -11,8 +20,8 @@ typed as (
         cast(sessions as {{ dbt.type_int() }}) as sessions,
         cast(key_actions as {{ dbt.type_int() }}) as key_actions,
         cast(_extracted_at as {{ dbt.type_timestamp() }}) as _extracted_at,
-        {{ landing_row_struct('landing_row') }} as _raw_row
-    from {{ source('product', 'product_usage_daily') }} as landing_row
+        {{ landing_loader_columns() | indent(8) }}
+    from landing
 
 ),
 
