@@ -62,6 +62,12 @@ def run_cli(*args: str, landing: Path, warehouse: Path, **env: str) -> CliResult
     return CliResult(completed.returncode, completed.stdout + completed.stderr)
 
 
+def last_line(output: str) -> str:
+    """The job's last line: what a scheduler shows as the reason."""
+    lines = [line for line in output.splitlines() if line.startswith("[cvm ")]
+    return lines[-1] if lines else ""
+
+
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "cvm.duckdb"

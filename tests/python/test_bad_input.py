@@ -16,16 +16,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import run_cli
+from conftest import last_line, run_cli
 from landing_fixture import contract, write_minimal_landing
 
 from scripts.settings import Settings
-
-
-def _fail_line(output: str) -> str:
-    return [
-        line for line in output.splitlines() if "FAILED" in line or "CRASHED" in line
-    ][-1]
 
 
 def _minimal_row(landing: Path, table: str) -> dict[str, str]:
@@ -319,7 +313,8 @@ def test_a_parquet_part_missing_a_column_fails_naming_table_part_and_column(
     result = run_cli("build", landing=landing, warehouse=warehouse)
 
     assert result.exit_code == 1, result.output[-2000:]
-    line = _fail_line(result.output)
+    line = last_line(result.output)
+    assert "FAILED in landing (exit 1): Landing contract violation" in line
     assert "table 'billing_subscription_versions'" in line
     assert "part-1.parquet" in line
     assert "missing required column(s): valid_to" in line
@@ -336,7 +331,8 @@ def test_a_header_naming_a_column_twice_fails_naming_it(
     result = run_cli("build", landing=landing, warehouse=warehouse)
 
     assert result.exit_code == 1, result.output[-2000:]
-    line = _fail_line(result.output)
+    line = last_line(result.output)
+    assert "FAILED in landing (exit 1)" in line
     assert "table 'billing_invoices'" in line
     assert "billing_invoices.csv" in line
     assert "names column 'status' twice" in line
@@ -351,7 +347,8 @@ def test_a_file_that_cannot_be_read_fails_naming_it(
     result = run_cli("build", landing=landing, warehouse=warehouse)
 
     assert result.exit_code == 1, result.output[-2000:]
-    line = _fail_line(result.output)
+    line = last_line(result.output)
+    assert "FAILED in landing (exit 1)" in line
     assert "crm_referrals.parquet" in line
     assert "cannot be read" in line
 
@@ -365,6 +362,7 @@ def test_a_landing_path_with_glob_characters_is_refused(
     result = run_cli("build", landing=tmp_path / "land*", warehouse=warehouse)
 
     assert result.exit_code == 2, result.output[-2000:]
-    line = _fail_line(result.output)
+    line = last_line(result.output)
+    assert "CRASHED (exit 2): bad configuration" in line
     assert "contains the glob character(s) *" in line
     assert not warehouse.parent.exists() or not any(warehouse.parent.iterdir())

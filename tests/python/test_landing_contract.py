@@ -6,16 +6,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import run_cli
+from conftest import last_line, run_cli
 from landing_fixture import contract, write_minimal_landing
 
 from scripts.settings import Settings
 
 OPTIONAL = ("crm_feedback", "product_usage_daily")
-
-
-def _fail_line(output: str) -> str:
-    return next(line for line in output.splitlines() if "FAILED" in line)
 
 
 def test_contract_lists_every_table_and_marks_optional_ones() -> None:
@@ -60,7 +56,7 @@ def test_missing_required_table_names_it(tmp_path: Path, warehouse: Path) -> Non
     result = run_cli("build", landing=landing, warehouse=warehouse)
 
     assert result.exit_code == 1
-    line = _fail_line(result.output)
+    line = last_line(result.output)
     assert "required table 'billing_invoices' not found" in line
     assert "billing_invoices.parquet" in line
 
@@ -79,7 +75,7 @@ def test_missing_required_column_names_table_and_column(
     result = run_cli("build", landing=landing, warehouse=warehouse)
 
     assert result.exit_code == 1
-    line = _fail_line(result.output)
+    line = last_line(result.output)
     assert "table 'billing_subscription_versions'" in line
     assert "missing required column(s): quantity, contract_end_date" in line
 
@@ -94,7 +90,7 @@ def test_table_in_two_forms_is_an_error(tmp_path: Path, warehouse: Path) -> None
     result = run_cli("build", landing=landing, warehouse=warehouse)
 
     assert result.exit_code == 1
-    line = _fail_line(result.output)
+    line = last_line(result.output)
     assert "table 'crm_referrals' comes in two forms" in line
     assert "parquet and csv" in line
 
