@@ -193,7 +193,13 @@ final as (
         cast(top_reasons.top_value as {{ dbt.type_string() }})
             as top_not_referring_reason,
         cast(coalesce(activity_counts.promoters, 0) as bigint) as promoters,
-        cast(coalesce(activity_counts.detractors, 0) as bigint) as detractors
+        cast(coalesce(activity_counts.detractors, 0) as bigint) as detractors,
+        cast(
+            {{ is_complete_period(
+                'quarter_segments.quarter_start', 'quarter'
+            ) }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from quarter_segments
     left join customer_counts
         on
