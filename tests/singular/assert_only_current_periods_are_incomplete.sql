@@ -2,39 +2,25 @@
 -- still running on the as-of date: the period ends (start + one grain) after
 -- the day following the as-of date. Computed here without the macro
 -- is_complete_period. Returns the mart and period that disagree.
+{#- (mart, period column, grain) -#}
 {%- set checks = [
-    {'model': 'fct_mrr_movements', 'period': 'month_start', 'grain': 'month'},
-    {'model': 'fct_customer_mrr_monthly', 'period': 'month_start',
-     'grain': 'month'},
-    {'model': 'fct_churn_events', 'period': 'churn_month', 'grain': 'month'},
-    {'model': 'fct_renewal_cohorts', 'period': 'cohort_month',
-     'grain': 'month'},
-    {'model': 'fct_customer_lifecycle', 'period': 'month_start',
-     'grain': 'month'},
-    {'model': 'fct_lifecycle_transitions', 'period': 'month_start',
-     'grain': 'month'},
-    {'model': 'fct_customer_value_scores', 'period': 'snapshot_month',
-     'grain': 'month'},
-    {'model': 'fct_value_concentration', 'period': 'snapshot_month',
-     'grain': 'month'},
-    {'model': 'fct_value_concentration_summary', 'period': 'snapshot_month',
-     'grain': 'month'},
-    {'model': 'fct_value_tier_migration', 'period': 'to_snapshot_month',
-     'grain': 'month'},
-    {'model': 'fct_referrals_by_segment', 'period': 'quarter_start',
-     'grain': 'quarter'},
-    {'model': 'fct_not_referring_reasons', 'period': 'quarter_start',
-     'grain': 'quarter'},
-    {'model': 'fct_customer_profitability_quarterly',
-     'period': 'quarter_start', 'grain': 'quarter'},
-    {'model': 'fct_profitability_migration_quarterly',
-     'period': 'to_quarter', 'grain': 'quarter'},
-    {'model': 'fct_customer_profitability', 'period': 'year_start',
-     'grain': 'year'},
-    {'model': 'fct_profitability_migration', 'period': 'to_year',
-     'grain': 'year'},
-    {'model': 'fct_revenue_distribution', 'period': 'year_start',
-     'grain': 'year'},
+    ('fct_mrr_movements', 'month_start', 'month'),
+    ('fct_customer_mrr_monthly', 'month_start', 'month'),
+    ('fct_churn_events', 'churn_month', 'month'),
+    ('fct_renewal_cohorts', 'cohort_month', 'month'),
+    ('fct_customer_lifecycle', 'month_start', 'month'),
+    ('fct_lifecycle_transitions', 'month_start', 'month'),
+    ('fct_customer_value_scores', 'snapshot_month', 'month'),
+    ('fct_value_concentration', 'snapshot_month', 'month'),
+    ('fct_value_concentration_summary', 'snapshot_month', 'month'),
+    ('fct_value_tier_migration', 'to_snapshot_month', 'month'),
+    ('fct_referrals_by_segment', 'quarter_start', 'quarter'),
+    ('fct_not_referring_reasons', 'quarter_start', 'quarter'),
+    ('fct_customer_profitability_quarterly', 'quarter_start', 'quarter'),
+    ('fct_profitability_migration_quarterly', 'to_quarter', 'quarter'),
+    ('fct_customer_profitability', 'year_start', 'year'),
+    ('fct_profitability_migration', 'to_year', 'year'),
+    ('fct_revenue_distribution', 'year_start', 'year'),
 ] %}
 {%- set day_after_as_of = dbt.dateadd('day', 1, as_of_date()) %}
 
@@ -42,14 +28,13 @@ with
 
 checked as (
 
-    {% for check in checks %}
+    {% for model, period, grain in checks %}
     select
-        '{{ check.model }}' as model_name,
-        {{ check.period }} as period_start,
+        '{{ model }}' as model_name,
+        {{ period }} as period_start,
         is_complete_period,
-        {{ dbt.dateadd(check.grain, 1, check.period) }}
-        <= {{ day_after_as_of }} as is_over
-    from {{ ref(check.model) }}
+        {{ dbt.dateadd(grain, 1, period) }} <= {{ day_after_as_of }} as is_over
+    from {{ ref(model) }}
     union all
     {% endfor %}
     {% for model in ['fct_customer_flows', 'fct_growth_kpis'] %}
