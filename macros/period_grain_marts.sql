@@ -28,7 +28,11 @@ final as (
         cast(margin_pct as double) as margin_pct,
         cast(profitability_group as {{ dbt.type_string() }})
             as profitability_group,
-        cast(profitability_rank as {{ dbt.type_int() }}) as profitability_rank
+        cast(profitability_rank as {{ dbt.type_int() }}) as profitability_rank,
+        cast(
+            {{ is_complete_period('period_start', grain) }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from profitability
 
 )
@@ -55,7 +59,12 @@ final as (
         cast(to_group as {{ dbt.type_string() }}) as to_group,
         cast(customers as bigint) as customers,
         cast(from_net_revenue as decimal(38, 10)) as from_net_revenue,
-        cast(to_net_revenue as decimal(38, 10)) as to_net_revenue
+        cast(to_net_revenue as decimal(38, 10)) as to_net_revenue,
+        -- the later period decides: the earlier one is always over
+        cast(
+            {{ is_complete_period('to_period', grain) }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from migration
 
 )

@@ -1,6 +1,8 @@
 -- For each pair of consecutive years and quarters, the migration's from side
 -- (without 'new') equals the groups of the earlier period and its to side
--- (without 'lost') those of the later period, in customers and revenue.
+-- (without 'lost') those of the later period, in customers and revenue; and
+-- every period with profitability rows is on both sides (but the first and
+-- the last period), so no period's customers are missing from the pairs.
 with
 
 period_groups as (
@@ -34,34 +36,44 @@ period_groups as (
 ),
 {% endfor %}
 
-from_periods as (
+-- the first and last period of each grain: of the month spine and of the
+-- profitability rows (an invoice can predate every subscription version)
+bounds as (
 
-    select distinct
+    select
         period_grain,
-        from_period
-    from {{ ref('int_profitability_migration_periods') }}
+        min(period_start) as first_period,
+        max(period_start) as last_period
+    from (
+        select
+            period_grain,
+            period_start
+        from {{ ref('int_customer_profitability_periods') }}
+        {% for grain in ['quarter', 'year'] %}
+        union all
+        select
+            '{{ grain }}' as period_grain,
+            cast({{ dbt.date_trunc(grain, 'month_start') }} as date)
+                as period_start
+        from {{ ref('util_months') }}
+        {% endfor %}
+    ) as known_periods
+    group by 1
 
 ),
 
-to_periods as (
-
-    select distinct
-        period_grain,
-        to_period
-    from {{ ref('int_profitability_migration_periods') }}
-
-),
-
+-- every period but the last is the from side of a pair, every period but
+-- the first the to side of one
 expected as (
 
     select
         'from' as side,
         period_groups.*
     from period_groups
-    inner join from_periods
+    inner join bounds
         on
-            period_groups.period_grain = from_periods.period_grain
-            and period_groups.period_start = from_periods.from_period
+            period_groups.period_grain = bounds.period_grain
+            and period_groups.period_start < bounds.last_period
 
     union all
 
@@ -69,10 +81,10 @@ expected as (
         'to' as side,
         period_groups.*
     from period_groups
-    inner join to_periods
+    inner join bounds
         on
-            period_groups.period_grain = to_periods.period_grain
-            and period_groups.period_start = to_periods.to_period
+            period_groups.period_grain = bounds.period_grain
+            and period_groups.period_start > bounds.first_period
 
 ),
 

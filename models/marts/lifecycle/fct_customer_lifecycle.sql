@@ -114,7 +114,11 @@ final as (
             as latest_nps_score,
         cast(ruled.late_invoices as bigint) as late_invoices,
         cast(ruled.next_contract_end_date as date) as next_contract_end_date,
-        cast(ruled.is_dormant as {{ dbt.type_boolean() }}) as is_dormant
+        cast(ruled.is_dormant as {{ dbt.type_boolean() }}) as is_dormant,
+        cast(
+            {{ is_complete_period('ruled.month_start', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from ruled
     inner join customers
         on ruled.customer_id = customers.customer_id

@@ -24,7 +24,12 @@ final as (
         cast(coalesce(previous_stage, 'new') as {{ dbt.type_string() }})
             as from_stage,
         cast(lifecycle_stage as {{ dbt.type_string() }}) as to_stage,
-        cast(count(*) as bigint) as customers
+        cast(count(*) as bigint) as customers,
+        -- the group's one period (it is a grouping column)
+        cast(
+            {{ is_complete_period('min(month_start)', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from stages
     group by 1, 2, 3
 

@@ -44,9 +44,13 @@ final as (
             as double
         ) as {{ measure }}_{{ label }},
         {%- endfor %}
-        cast(max({{ measure }}) as double) as {{ measure }}_max
-        {%- if not loop.last %},{% endif %}
+        cast(max({{ measure }}) as double) as {{ measure }}_max,
         {%- endfor %}
+        -- the group's one period (it is a grouping column)
+        cast(
+            {{ is_complete_period('min(year_start)', 'year') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from with_all
     group by 1, 2
 

@@ -52,7 +52,11 @@ final as (
             cast(responses as double)
             / sum(responses) over (partition by quarter_start, segment)
             as double
-        ) as response_share
+        ) as response_share,
+        cast(
+            {{ is_complete_period('quarter_start', 'quarter') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from counted
 
 )

@@ -1,7 +1,10 @@
 {#- Referrals and NPS per quarter and segment (plus 'All'). Active customers
     are those with MRR > 0 in the quarter's last month (the as-of month for
     the current quarter); referring customers are the active ones that made
-    at least one referral in the quarter, so the rate stays in 0..1. -#}
+    at least one referral in the quarter, so the rate stays in 0..1. Every
+    segment with active customers or any referral or NPS answer in the
+    quarter has its row (0 active customers and a null rate when nobody was
+    active at quarter end), so 'All' is the sum of the segments. -#}
 
 with
 
@@ -147,13 +150,28 @@ activity_counts as (
 
 ),
 
+quarter_segments as (
+
+    select
+        quarter_start,
+        segment
+    from customer_counts
+    union
+    select
+        quarter_start,
+        segment
+    from activity_counts
+
+),
+
 final as (
 
     select
-        cast(customer_counts.quarter_start as date) as quarter_start,
-        cast(customer_counts.segment as {{ dbt.type_string() }}) as segment,
-        cast(customer_counts.active_customers as bigint) as active_customers,
-        cast(customer_counts.referring_customers as bigint)
+        cast(quarter_segments.quarter_start as date) as quarter_start,
+        cast(quarter_segments.segment as {{ dbt.type_string() }}) as segment,
+        cast(coalesce(customer_counts.active_customers, 0) as bigint)
+            as active_customers,
+        cast(coalesce(customer_counts.referring_customers, 0) as bigint)
             as referring_customers,
         cast(
             cast(customer_counts.referring_customers as double)
@@ -175,16 +193,26 @@ final as (
         cast(top_reasons.top_value as {{ dbt.type_string() }})
             as top_not_referring_reason,
         cast(coalesce(activity_counts.promoters, 0) as bigint) as promoters,
-        cast(coalesce(activity_counts.detractors, 0) as bigint) as detractors
-    from customer_counts
+        cast(coalesce(activity_counts.detractors, 0) as bigint) as detractors,
+        cast(
+            {{ is_complete_period(
+                'quarter_segments.quarter_start', 'quarter'
+            ) }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
+    from quarter_segments
+    left join customer_counts
+        on
+            quarter_segments.quarter_start = customer_counts.quarter_start
+            and quarter_segments.segment = customer_counts.segment
     left join activity_counts
         on
-            customer_counts.quarter_start = activity_counts.quarter_start
-            and customer_counts.segment = activity_counts.segment
+            quarter_segments.quarter_start = activity_counts.quarter_start
+            and quarter_segments.segment = activity_counts.segment
     left join top_reasons
         on
-            customer_counts.quarter_start = top_reasons.quarter_start
-            and customer_counts.segment = top_reasons.segment
+            quarter_segments.quarter_start = top_reasons.quarter_start
+            and quarter_segments.segment = top_reasons.segment
 
 )
 

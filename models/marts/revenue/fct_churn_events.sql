@@ -53,7 +53,11 @@ final as (
             as {{ dbt.type_string() }}
         ) as reason_category,
         cast(reasons.cancellation_id as {{ dbt.type_string() }})
-            as cancellation_id
+            as cancellation_id,
+        cast(
+            {{ is_complete_period('churns.month_start', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from churns
     left join reasons
         on

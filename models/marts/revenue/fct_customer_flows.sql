@@ -155,7 +155,11 @@ final as (
         cast(expansion_mrr as decimal(38, 10)) as expansion_mrr,
         cast(contraction_mrr as decimal(38, 10)) as contraction_mrr,
         cast(fx_adjustment_mrr as decimal(38, 10)) as fx_adjustment_mrr,
-        cast(closing_mrr as decimal(38, 10)) as closing_mrr
+        cast(closing_mrr as decimal(38, 10)) as closing_mrr,
+        cast(
+            {{ is_complete_period('period_start', 'period_grain') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from unioned
 
 )

@@ -33,7 +33,11 @@ final as (
         cast(mrr.is_active as {{ dbt.type_boolean() }}) as is_active,
         cast(mrr.first_active_month as date) as first_active_month,
         cast(mrr.active_months_to_date as {{ dbt.type_int() }})
-            as active_months_to_date
+            as active_months_to_date,
+        cast(
+            {{ is_complete_period('mrr.month_start', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from mrr
     left join customers
         on mrr.customer_id = customers.customer_id

@@ -404,7 +404,11 @@ final as (
         cast(mrr_kept / nullif(mrr_year_ago, 0) as double)
             as trailing_12m_grr,
         cast(mrr_now / nullif(mrr_year_ago, 0) as double) as trailing_12m_nrr,
-        cast(closing_mrr / nullif(closing_customers, 0) as double) as arpa
+        cast(closing_mrr / nullif(closing_customers, 0) as double) as arpa,
+        cast(
+            {{ is_complete_period('period_start', 'period_grain') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from joined
 
 )

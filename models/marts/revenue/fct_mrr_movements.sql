@@ -55,7 +55,11 @@ final as (
         cast(new_customers as bigint) as new_customers,
         cast(reactivated_customers as bigint) as reactivated_customers,
         cast(churned_customers as bigint) as churned_customers,
-        cast(closing_customers as bigint) as closing_customers
+        cast(closing_customers as bigint) as closing_customers,
+        cast(
+            {{ is_complete_period('month_start', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from aggregated
 
 )

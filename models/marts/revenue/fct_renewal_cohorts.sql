@@ -1,3 +1,8 @@
+{#- One row per contract-end month and segment (plus 'All'). Rates are over
+    decided renewals only; pending renewals (count and ARR) and is_final sit
+    beside them so that a rate with renewals still pending does not read as
+    final. -#}
+
 with
 
 renewals as (
@@ -40,6 +45,8 @@ counts as (
         sum(case when outcome = 'renewed' then 1 else 0 end) as renewed,
         sum(case when outcome = 'churned' then 1 else 0 end) as churned,
         sum(case when outcome = 'pending' then 1 else 0 end) as pending,
+        sum(case when outcome = 'pending' then arr_due else 0 end)
+            as pending_arr_due,
         sum(arr_due) as arr_due,
         sum(arr_renewed) as arr_renewed,
         sum(case when is_decided then arr_due else 0 end) as decided_arr_due,
@@ -102,7 +109,19 @@ final as (
         cast(renewed_reasons.top_value as {{ dbt.type_string() }})
             as top_reason_renewed,
         cast(churned_reasons.top_value as {{ dbt.type_string() }})
-            as top_reason_churned
+            as top_reason_churned,
+        cast(counts.pending_arr_due as decimal(38, 10)) as pending_arr_due,
+        -- final: no renewal due in the month is still pending and no more can
+        -- come due (the month is over), so the rates will not move
+        cast(
+            counts.pending = 0
+            and {{ is_complete_period('counts.cohort_month', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_final,
+        cast(
+            {{ is_complete_period('counts.cohort_month', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from counts
     left join renewed_reasons
         on

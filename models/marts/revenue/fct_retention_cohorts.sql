@@ -78,7 +78,16 @@ final as (
         cast(mrr as decimal(38, 10)) as mrr,
         cast(mrr / nullif(starting_mrr, 0) as double) as net_revenue_retention,
         cast(retained_starting_mrr / nullif(starting_mrr, 0) as double)
-            as gross_revenue_retention
+            as gross_revenue_retention,
+        cast(
+            {{ is_complete_period(
+                dbt.dateadd(
+                    'month', 'months_since_start', 'cohort_month'
+                ),
+                'month'
+            ) }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from aggregated
 
 )

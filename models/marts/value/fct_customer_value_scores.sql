@@ -199,9 +199,12 @@ final as (
         cast(ranks.mrr as decimal(38, 10)) as mrr,
         {%- for component in components %}
         cast(ranks.{{ component }} as double) as {{ component }}_raw,
-        cast(ranks.{{ component }}_score as double) as {{ component }}_score
-        {%- if not loop.last %},{% endif %}
+        cast(ranks.{{ component }}_score as double) as {{ component }}_score,
         {%- endfor %}
+        cast(
+            {{ is_complete_period('ranks.snapshot_month', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from ranks
     inner join tiers
         on

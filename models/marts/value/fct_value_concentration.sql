@@ -83,7 +83,11 @@ final as (
                 order by percentile
                 rows between unbounded preceding and current row
             ) as bigint
-        ) as cumulative_customers
+        ) as cumulative_customers,
+        cast(
+            {{ is_complete_period('snapshot_month', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from per_percentile
 
 )

@@ -109,7 +109,11 @@ final as (
                         2 * rank_weighted_revenue / (customers * revenue_total)
                         - cast(customers + 1 as double) / customers
             end as double
-        ) as revenue_gini
+        ) as revenue_gini,
+        cast(
+            {{ is_complete_period('snapshot_month', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from summary
 
 )

@@ -42,7 +42,11 @@ final as (
         cast(from_mrr as decimal(38, 10)) as from_mrr,
         cast(to_mrr as decimal(38, 10)) as to_mrr,
         cast(from_net_revenue_12m as decimal(38, 10)) as from_net_revenue_12m,
-        cast(to_net_revenue_12m as decimal(38, 10)) as to_net_revenue_12m
+        cast(to_net_revenue_12m as decimal(38, 10)) as to_net_revenue_12m,
+        cast(
+            {{ is_complete_period('to_period', 'month') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_complete_period
     from migration
 
 )
