@@ -2,6 +2,7 @@
     {#- The select shared by every base_ staging model: all columns of
         `relation` (a CTE of typed, normalised columns plus _extracted_at and
         the landing_loader_columns()) and
+        - _row_hash: a hash of the raw row (equal for exact duplicates);
         - _dedup_rank: 1 for the row that survives de-duplication on the
           table's key (newest _extracted_at; exact duplicates tie and any of
           them is the pick, by a hash of the raw row, so it is
@@ -21,16 +22,18 @@
     {% set keys = landing_table(table_name)['keys'] %}
     {% set any_key_null %}({% for key in keys %}{{ key }} is null{% if not loop.last %} or {% endif %}{% endfor %}){% endset %}
     {% set unkeyed = '(' ~ any_key_null ~ ' or _extracted_at is null)' %}
-    {% set row_hash = landing_row_hash('_raw_row') %}
-    {% set newest_first %}(
-            partition by {{ keys | join(', ') }}
-            order by _extracted_at desc, {{ row_hash }} desc
-        ){% endset %}
+    {#- One partitioning (the key), ordered newest first; the tie-break by
+        the row's hash only makes the pick among exact duplicates
+        deterministic. -#}
+    {% set partition = 'partition by ' ~ keys | join(', ') %}
+    {% set newest_first = '(' ~ partition ~ ' order by _extracted_at desc, _row_hash desc)' %}
+    {% set same_extract = '(' ~ partition
+        ~ ' order by _extracted_at desc range between current row and current row)' %}
     {#- the rows of a key sharing its newest _extracted_at differ in content -#}
     {% set conflicting %}(
-            _extracted_at = max(_extracted_at) over (partition by {{ keys | join(', ') }})
-            and min({{ row_hash }}) over (partition by {{ keys | join(', ') }}, _extracted_at)
-            <> max({{ row_hash }}) over (partition by {{ keys | join(', ') }}, _extracted_at)
+            rank() over ({{ partition }} order by _extracted_at desc) = 1
+            and min(_row_hash) over {{ same_extract }}
+            <> max(_row_hash) over {{ same_extract }}
         ){% endset %}
     select
         {{ relation }}.*,
@@ -38,10 +41,7 @@
             when {{ unkeyed }} then 1
             when {{ conflicting }}
                 then case
-                    when
-                        {{ row_hash }}
-                        = lag({{ row_hash }}) over {{ newest_first }}
-                        then 2
+                    when _row_hash = lag(_row_hash) over {{ newest_first }} then 2
                     else 1
                 end
             else row_number() over {{ newest_first }}
@@ -56,5 +56,10 @@
             when {{ condition }} then '{{ rule_name }}'
             {%- endfor %}
         end as _quarantine_rule
-    from {{ relation }}
+    from (
+        select
+            {{ relation }}.*,
+            {{ landing_row_hash('_raw_row') }} as _row_hash
+        from {{ relation }}
+    ) as {{ relation }}  -- the rules may name the relation's columns qualified
 {% endmacro %}

@@ -34,34 +34,31 @@ counts as (
             select coalesce(sum(key_rows - newest_contents), 0)
             from (
                 select
-                    keyed.record_key,
-                    count(*) as key_rows,
-                    count(distinct case
-                        when keyed._extracted_at = newest.newest_extracted_at
-                            then keyed.row_hash
-                    end) as newest_contents
+                    record_key,
+                    sum(content_rows) as key_rows,
+                    count(case when newest then 1 end) as newest_contents
                 from (
                     select
-                        {{ landing_record_key(keys) }} as record_key,
-                        _extracted_at,
-                        {{ landing_row_hash('_raw_row') }} as row_hash
-                    from {{ ref('base_' ~ name) }}
-                    where
-                        {{ keys | join(' is not null and ') }} is not null
-                        and _extracted_at is not null
-                ) as keyed
-                inner join (
-                    select
-                        {{ landing_record_key(keys) }} as record_key,
-                        max(_extracted_at) as newest_extracted_at
-                    from {{ ref('base_' ~ name) }}
-                    where
-                        {{ keys | join(' is not null and ') }} is not null
-                        and _extracted_at is not null
-                    group by {{ landing_record_key(keys) }}
-                ) as newest
-                    on keyed.record_key = newest.record_key
-                group by keyed.record_key
+                        record_key,
+                        content_rows,
+                        _extracted_at
+                        = max(_extracted_at) over (partition by record_key)
+                            as newest
+                    from (
+                        select
+                            {{ landing_record_key(keys) }} as record_key,
+                            _extracted_at,
+                            _row_hash,
+                            count(*) as content_rows
+                        from {{ ref('base_' ~ name) }}
+                        where
+                            {{ keys | join(' is not null and ') }} is not null
+                            and _extracted_at is not null
+                        group by
+                            {{ landing_record_key(keys) }}, _extracted_at, _row_hash
+                    ) as per_content
+                ) as flagged
+                group by record_key
             ) as per_key
         ) as duplicates_removed
     {% if not loop.last %}union all{% endif %}
