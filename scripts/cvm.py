@@ -44,7 +44,12 @@ from scripts import publish
 from scripts.dbt_invoke import LANDING_CONTRACT_ERROR, run_dbt
 from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
 from scripts.lock import LockHeld, RunLock, current_holder, describe
-from scripts.settings import PROJECT_DIR, Settings, landing_is_empty
+from scripts.settings import (
+    PROJECT_DIR,
+    Settings,
+    landing_file_exists,
+    landing_is_empty,
+)
 
 
 def _log(message: str) -> None:
@@ -202,6 +207,11 @@ def build_step(run: Run) -> None:
             raise StepFailed(step, outcome.reason, outcome.failures[1:10])
         run.as_of = run.as_of or publish.as_of_of(settings.staging_path)
         run.counts = publish.collect_counts(settings.staging_path)
+        # which tables had a file: an absent optional table is not a shrink
+        run.counts["landing_files"] = {
+            table: landing_file_exists(settings.landing_dir, table)
+            for table in run.counts["landing_rows"]
+        }
     publish.write_state(
         settings,
         {
@@ -277,7 +287,10 @@ def validate_step(run: Run) -> None:
             run.counts.get("landing_rows") or {},
             previous,
             run.results_dir,
+            run.counts.get("landing_files"),
         )
+    for note in outcome.notes:
+        _log(f"validate: note: {note}")
     run.gx = {suite: details for suite, details in outcome.summary.items() if details}
     run.gx_counts = (outcome.evaluated, outcome.failed)
     _log(

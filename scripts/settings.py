@@ -122,3 +122,15 @@ def landing_is_empty(landing_dir: Path) -> bool:
         for child in landing_dir.iterdir()
         if not child.name.startswith((".", "_"))
     )
+
+
+def landing_file_exists(landing_dir: Path, table: str) -> bool:
+    """Whether a table has a file in the landing directory, in any form.
+
+    An empty folder ``<table>/`` (no parquet parts) counts as no file.
+    """
+    return (
+        (landing_dir / f"{table}.parquet").is_file()
+        or (landing_dir / f"{table}.csv").is_file()
+        or any((landing_dir / table).glob("*.parquet"))
+    )
