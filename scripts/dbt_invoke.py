@@ -95,8 +95,18 @@ def describe_failures(results: object) -> list[str]:
         kind = getattr(node, "resource_type", "node")
         name = getattr(node, "name", "?")
         message = error_line(getattr(result, "message", ""))
-        failures.append(f"{kind} {name} {status}: {message}")
+        failures.append(f"{kind} {name}{_tested(node)} {status}: {message}")
     return failures
+
+
+def _tested(node: object) -> str:
+    """' on <model>.<column>' for a data test (dbt may shorten its name)."""
+    attached = getattr(node, "attached_node", None)
+    if not attached:
+        return ""
+    column = getattr(node, "column_name", None)
+    table = str(attached).rsplit(".", 1)[-1]
+    return f" on {table}.{column}" if column else f" on {table}"
 
 
 def exit_code_for(failures: list[str]) -> int:

@@ -101,6 +101,17 @@ def test_error_line_keeps_a_contract_mismatch_table_and_plain_messages() -> None
     )
 
 
+def test_a_failing_data_test_names_its_model_and_column() -> None:
+    result = _results(("test", "dbt_utils_accepted_range_fct_a_3f2c1", "Got 2 results"))
+    result.results[0].node.attached_node = "model.cvm.fct_growth_kpis"
+    result.results[0].node.column_name = "new_customer_revenue_share"
+
+    assert describe_failures(result) == [
+        "test dbt_utils_accepted_range_fct_a_3f2c1 on "
+        "fct_growth_kpis.new_customer_revenue_share error: Got 2 results"
+    ]
+
+
 def test_out_of_memory_names_the_memory_limit_and_its_value() -> None:
     settings = Settings(Path(), Path("/w/cvm.duckdb"), memory_limit="64MB")
     line = "Out of Memory Error: could not allocate block (61.2 MiB/61.0 MiB used)"
