@@ -41,14 +41,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from scripts import publish
-from scripts.dbt_invoke import LANDING_CONTRACT_ERROR, run_dbt
+from scripts.dbt_invoke import LANDING_CONTRACT_ERROR, error_line, run_dbt
 from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
 from scripts.lock import LockHeld, RunLock, current_holder, describe
-from scripts.settings import PROJECT_DIR, Settings, landing_is_empty
+from scripts.machine import explain
+from scripts.settings import (
+    PROJECT_DIR,
+    Settings,
+    landing_file_exists,
+    landing_is_empty,
+)
 
 
 def _log(message: str) -> None:
     print(f"[cvm {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class MachineFailure(RuntimeError):
+    """dbt could not run, or the machine failed it (exit 2); the reason says why."""
 
 
 class StepFailed(Exception):
@@ -75,6 +85,19 @@ class Run:
         self.counts: dict[str, dict] = {}
         self.gx: dict = {}
         self.gx_counts = (None, None)
+        # a failed run's row that only made it beside the lock (disk full)
+        self.unlogged = publish.unlogged_failure(settings)
+
+    def rows(self, row: dict) -> list[dict]:
+        """``row``, after the unlogged failure it carries into the run log."""
+        return [self.unlogged, row] if self.unlogged else [row]
+
+    def logged(self) -> None:
+        """The run's row (and the unlogged one) are in the run log."""
+        if self.unlogged:
+            publish.clear_failure_record(self.settings)
+            self.unlogged = None
+        self.lock.set_step(LOGGED)
 
     @property
     def results_dir(self) -> Path:
@@ -192,7 +215,7 @@ def build_step(run: Run) -> None:
         outcome = run_dbt(["build"], settings, warehouse=settings.staging_path)
         _keep_dbt_results(run)
         if outcome.exit_code == EXIT_CRASH:
-            raise RuntimeError(outcome.reason)
+            raise MachineFailure(outcome.reason)
         if outcome.exit_code != EXIT_OK:
             step = (
                 "landing"
@@ -202,6 +225,11 @@ def build_step(run: Run) -> None:
             raise StepFailed(step, outcome.reason, outcome.failures[1:10])
         run.as_of = run.as_of or publish.as_of_of(settings.staging_path)
         run.counts = publish.collect_counts(settings.staging_path)
+        # which tables had a file: an absent optional table is not a shrink
+        run.counts["landing_files"] = {
+            table: landing_file_exists(settings.landing_dir, table)
+            for table in run.counts["landing_rows"]
+        }
     publish.write_state(
         settings,
         {
@@ -222,10 +250,15 @@ def _dbt_run_results() -> str:
 
 
 def _keep_dbt_results(run: Run) -> None:
+    """Copy dbt's run results into the run's folder, if it can (a copy)."""
     source = _dbt_run_results()
-    if os.path.exists(source):
+    if not os.path.exists(source):
+        return
+    try:
         run.results_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, run.results_dir / "dbt_run_results.json")
+    except OSError as error:  # e.g. disk full: dbt's own failure is the reason
+        _log(f"could not keep dbt's run results: {error}")
 
 
 def _staged(run: Run, need_validated: bool) -> dict:
@@ -277,7 +310,10 @@ def validate_step(run: Run) -> None:
             run.counts.get("landing_rows") or {},
             previous,
             run.results_dir,
+            run.counts.get("landing_files"),
         )
+    for note in outcome.notes:
+        _log(f"validate: note: {note}")
     run.gx = {suite: details for suite, details in outcome.summary.items() if details}
     run.gx_counts = (outcome.evaluated, outcome.failed)
     _log(
@@ -306,9 +342,11 @@ def publish_step(run: Run) -> None:
     settings = run.settings
     _staged(run, need_validated=True)
     with run.step("publish"):
-        publish.publish_staging(settings, [run.row("success", EXIT_OK, None, None)])
+        publish.publish_staging(
+            settings, run.rows(run.row("success", EXIT_OK, None, None))
+        )
     # from here on, a death before the lock's release is no longer 'abandoned'
-    run.lock.set_step(LOGGED)
+    run.logged()
     _log(f"published {settings.warehouse_path} (as of {run.as_of}, run {run.run_id})")
 
 
@@ -385,24 +423,44 @@ def execute(
         return EXIT_FAILED
     except (Exception, KeyboardInterrupt) as error:
         step = lock.info.get("step")
-        lines = str(error).strip().splitlines() or ["interrupted (SIGINT)"]
-        reason = f"{type(error).__name__}: {lines[0][:400]}"
+        reason = crash_reason(error, settings)
         _record(run, "crashed", EXIT_CRASH, step, reason)
         _log(f"CRASHED in {step} (exit {EXIT_CRASH}): {reason}")
         return EXIT_CRASH
     return EXIT_OK
 
 
+def crash_reason(error: BaseException, settings: Settings) -> str:
+    """One line for a crash: the error's telling line, and what to change."""
+    if isinstance(error, MachineFailure):
+        return str(error)
+    if isinstance(error, KeyboardInterrupt) and not str(error).strip():
+        return "KeyboardInterrupt: interrupted (SIGINT)"
+    return explain(f"{type(error).__name__}: {error_line(error, 400)}", settings)
+
+
 def _record(run: Run, status: str, code: int, step: str | None, reason: str) -> None:
-    """Append the run's row to the published run log; its marts stay as they are."""
+    """Append the run's row to the published run log; its marts stay as they are.
+
+    When it cannot (the copy needs space a full disk lacks), the row goes into
+    the record reserved beside the lock, where `status` finds it.
+    """
+    row = run.row(status, code, step, reason)
     try:
-        publish.record_without_publishing(
-            run.settings, [run.row(status, code, step, reason)]
-        )
-        run.lock.set_step(LOGGED)
+        publish.record_without_publishing(run.settings, run.rows(row))
+        run.logged()
         _log(f"logged in {publish.RUN_LOG_TABLE} of {run.settings.warehouse_path}")
+        return
     except Exception as error:  # never hide the original failure
-        _log(f"could not write the run log: {type(error).__name__}: {error}")
+        _log(f"could not write the run log: {crash_reason(error, run.settings)}")
+    try:
+        publish.record_failure_beside_lock(run.settings, row)
+        _log(
+            f"recorded the failure in {run.settings.failure_record_path} instead: "
+            "`status` shows it; the next run that can moves it into the run log"
+        )
+    except Exception as error:
+        _log(f"could not record the failure there either: {error}")
 
 
 @contextmanager
@@ -410,6 +468,10 @@ def locked(settings: Settings, command: str) -> Iterator[RunLock]:
     lock = RunLock(settings.lock_path, new_run_id(), command)
     lock.acquire()
     try:
+        try:  # while the disk has room, for a failure when it has none
+            publish.reserve_failure_record(settings)
+        except OSError as error:
+            _log(f"could not reserve {settings.failure_record_path}: {error}")
         yield lock
     finally:
         lock.release()
@@ -477,10 +539,19 @@ def status(settings: Settings) -> int:
             f"Staged, unpublished: run {state['run_id']} "
             f"as of {state['as_of_date']} ({validated})"
         )
+    runs = publish.run_history(settings.warehouse_path, limit=10)
+    unlogged = publish.unlogged_failure(settings)
+    if unlogged and all(row["run_id"] != unlogged["run_id"] for row in runs):
+        print(
+            f"Latest run, not in the run log (it could not be written; in "
+            f"{settings.failure_record_path.name}):"
+        )
+        _print_run(unlogged)
+    else:
+        unlogged = None
     if not settings.warehouse_path.exists():
         print("Nothing published yet.")
         return EXIT_CRASH
-    runs = publish.run_history(settings.warehouse_path, limit=10)
     success = next((row for row in runs if row["status"] == "success"), None)
     if success:
         hours = (publish.utc_now() - success["finished_at"]).total_seconds() / 3600
@@ -493,25 +564,28 @@ def status(settings: Settings) -> int:
         print("Data as of:          never published successfully")
     print("Recent runs (newest first):")
     for row in runs:
-        reason = (
-            f" - {row['failed_step']}: {row['failure_reason']}"
-            if row["failure_reason"]
-            else ""
-        )
-        gx = "gx -"
-        if row["expectations_evaluated"] is not None:
-            gx = (
-                f"gx {row['expectations_failed']}/{row['expectations_evaluated']} "
-                "failed"
-            )
-        started = f"{row['started_at']:%Y-%m-%d %H:%M}" if row["started_at"] else "?"
-        print(
-            f"  {started:<16} {row['run_id']:<24} {row['command']:<9} "
-            f"as of {row['as_of_date'] or '?'!s:<10} {row['status']:<9} {gx}{reason}"
-        )
+        _print_run(row)
     if success is None:
         return EXIT_CRASH  # nothing for BI yet, only failed runs' log rows
+    if unlogged:
+        return EXIT_FAILED
     return EXIT_OK if runs[0]["status"] == "success" else EXIT_FAILED
+
+
+def _print_run(row: dict) -> None:
+    reason = (
+        f" - {row.get('failed_step')}: {row['failure_reason']}"
+        if row.get("failure_reason")
+        else ""
+    )
+    gx = "gx -"
+    if row.get("expectations_evaluated") is not None:
+        gx = f"gx {row['expectations_failed']}/{row['expectations_evaluated']} failed"
+    started = f"{row['started_at']:%Y-%m-%d %H:%M}" if row.get("started_at") else "?"
+    print(
+        f"  {started:<16} {row['run_id']:<24} {row.get('command') or '?':<9} "
+        f"as of {row.get('as_of_date') or '?'!s:<10} {row['status']:<9} {gx}{reason}"
+    )
 
 
 def summary(settings: Settings) -> int:

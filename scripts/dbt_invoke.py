@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_OK
+from scripts.machine import explain, machine_error
 from scripts.settings import PROJECT_DIR, Settings
 
 __all__ = ["EXIT_CRASH", "EXIT_FAILED", "EXIT_OK", "DbtOutcome", "run_dbt"]
@@ -45,12 +47,41 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _first_line(message: object) -> str:
-    lines = [line.strip() for line in str(message or "").splitlines() if line.strip()]
-    # dbt prefixes errors with a generic line ("Compilation Error in ...");
-    # the line after it says what is wrong.
-    useful = [line for line in lines if not line.endswith(")") or len(lines) == 1]
-    return (useful or lines or ["no message"])[0][:500]
+# dbt's generic first line: "Runtime Error in model x (models/x.sql)".
+_DBT_HEADER = re.compile(r"^[A-Z][\w ]*Error in [\w ]+ \S+ \(.*\)$")
+# DuckDB's (and Python's) error lines: "Out of Memory Error: ...".
+_ERROR_LINE = re.compile(r"^[A-Z][\w ]*(Error|Exception): \S")
+# Lines after it that say where: file, line, column, value, SQL context,
+# the rows of a contract mismatch table. Never DuckDB's "Original Line: ..."
+# (a landing record's text: it can hold personal data, and logs are read by
+# more people than the landing files).
+_DETAIL_LINES = re.compile(r"^(file = \S|Error when converting column |LINE \d+: |\|)")
+# dbt's advice and DuckDB's tuning tips: not the reason.
+_NOISE = re.compile(r"^(compiled code at |Possible solutions:|See also |\* )")
+
+
+def error_line(message: object, limit: int = 500) -> str:
+    """The line of an error message that says what is wrong, with where.
+
+    dbt prefixes errors with a generic line ("Runtime Error in model x
+    (path)"); DuckDB's own line follows ("Out of Memory Error: ... (61 MiB/
+    61 MiB used)"), then lines naming the file, column and value, then
+    advice. Keep DuckDB's line and the lines that name things, in one line.
+    """
+    lines = [line.strip() for line in str(message or "").splitlines()]
+    lines = [line for line in lines if line and not _NOISE.match(line)]
+    if not lines:
+        return "no message"
+    useful = [line for line in lines if not _DBT_HEADER.match(line)] or lines
+    start = next(
+        (number for number, line in enumerate(useful) if _ERROR_LINE.match(line)), 0
+    )
+    details = [
+        line
+        for line in useful[start + 1 :]
+        if _DETAIL_LINES.match(line) and not re.fullmatch(r"[|\s-]*", line)
+    ]
+    return "; ".join([useful[start], *details])[:limit]
 
 
 def landing_read_error(message: str, landing_dir: Path) -> str | None:
@@ -62,19 +93,8 @@ def landing_read_error(message: str, landing_dir: Path) -> str | None:
     """
     if str(landing_dir) not in message:
         return None
-    # DuckDB's error and where it was; never the record's text ("Original
-    # Line: ..."), which can hold personal data
-    lines = [
-        line.strip()
-        for line in message.splitlines()
-        if line.strip() and not line.strip().startswith("Original Line")
-    ]
-    for number, line in enumerate(lines):
-        if "Error:" in line:
-            detail = " ".join(lines[number : number + 3])
-            reason = f"{LANDING_CONTRACT_ERROR} a landing file cannot be read: {detail}"
-            return reason[:700]
-    return None
+    reason = f"{LANDING_CONTRACT_ERROR} a landing file cannot be read: "
+    return reason + error_line(message)
 
 
 def describe_failures(results: object) -> list[str]:
@@ -87,18 +107,19 @@ def describe_failures(results: object) -> list[str]:
         node = getattr(result, "node", None)
         kind = getattr(node, "resource_type", "node")
         name = getattr(node, "name", "?")
-        message = _first_line(getattr(result, "message", ""))
-        failures.append(f"{kind} {name} {status}: {message}")
+        message = error_line(getattr(result, "message", ""))
+        failures.append(f"{kind} {name}{_tested(node)} {status}: {message}")
     return failures
 
 
-# DuckDB errors that say the machine, not the data, is the problem.
-INFRASTRUCTURE_ERRORS = (
-    "Out of Memory Error",
-    "No space left on device",
-    "IO Error",
-    "Could not set lock on file",
-)
+def _tested(node: object) -> str:
+    """' on <model>.<column>' for a data test (dbt may shorten its name)."""
+    attached = getattr(node, "attached_node", None)
+    if not attached:
+        return ""
+    column = getattr(node, "column_name", None)
+    table = str(attached).rsplit(".", 1)[-1]
+    return f" on {table}.{column}" if column else f" on {table}"
 
 
 def exit_code_for(failures: list[str]) -> int:
@@ -107,9 +128,7 @@ def exit_code_for(failures: list[str]) -> int:
     Out of memory, a full disk or a file locked by another process is not a
     data failure: re-running on a healthy machine would pass.
     """
-    if any(marker in line for line in failures for marker in INFRASTRUCTURE_ERRORS):
-        return EXIT_CRASH
-    return EXIT_FAILED
+    return EXIT_CRASH if machine_error(failures) else EXIT_FAILED
 
 
 def release_warehouse() -> None:
@@ -156,20 +175,25 @@ def run_dbt(
         try:
             result = dbtRunner().invoke(full_args)
         except Exception as error:  # dbt raised instead of reporting
-            return DbtOutcome(EXIT_CRASH, f"dbt crashed: {_first_line(error)}")
+            reason = explain(error_line(error), settings)
+            return DbtOutcome(EXIT_CRASH, f"dbt crashed: {reason}")
         finally:
             release_warehouse()
     if result.success:
         return DbtOutcome(EXIT_OK)
     failures = describe_failures(result.result)
     if failures:
-        return DbtOutcome(exit_code_for(failures), failures[0], failures)
+        # the machine's failure first: the others may follow from it
+        cause = machine_error(failures)
+        if cause is not None:
+            return DbtOutcome(EXIT_CRASH, explain(cause, settings), failures)
+        return DbtOutcome(EXIT_FAILED, failures[0], failures)
     if result.exception is not None:
-        reason = _first_line(result.exception)
+        reason = explain(error_line(result.exception), settings)
         if LANDING_CONTRACT_ERROR in str(result.exception):
             # The landing files break the contract: a data failure, not a crash.
             start = str(result.exception).index(LANDING_CONTRACT_ERROR)
-            return DbtOutcome(EXIT_FAILED, _first_line(str(result.exception)[start:]))
+            return DbtOutcome(EXIT_FAILED, error_line(str(result.exception)[start:]))
         unreadable = landing_read_error(str(result.exception), settings.landing_dir)
         if unreadable:
             return DbtOutcome(EXIT_FAILED, unreadable)

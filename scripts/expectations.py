@@ -59,6 +59,8 @@ class ValidationOutcome:
     failures: list[str]
     summary: dict
     results_path: Path | None = None
+    # what passed but an on-call engineer should know (absent optional tables)
+    notes: list[str] = field(default_factory=list)
 
 
 def _patch_sql_execution_engine() -> None:
@@ -321,22 +323,55 @@ def row_count_bounds(
     return bounds
 
 
+# Required tables that may legitimately have no rows: the reporting
+# currency needs no fx rates (landing contract), so a company billing only
+# in it exports an empty fx_rates. Amounts in other currencies without a
+# rate are quarantined, which the quarantine share catches.
+MAY_BE_EMPTY = {"fx_rates"}
+
+
+def _export_state(optional: bool, has_file: bool | None) -> str:
+    """What arrived for a landing table with no rows, in words."""
+    what = {False: "no file", True: "a file without rows"}.get(has_file, "no rows")
+    if optional:
+        return f"deliberately absent: {what} (optional)"
+    return f"empty export: {what}"
+
+
 def landing_asset(
-    settings: Settings, built_rows: dict[str, int], previous_rows: dict[str, int]
+    settings: Settings,
+    built_rows: dict[str, int],
+    previous_rows: dict[str, int],
+    landing_files: dict[str, bool] | None = None,
 ) -> Asset:
     """The landing data's shape: rows per table, share quarantined, shrinkage.
 
     ``built_rows``: the raw rows per table the build read, counted right after
     it (the landing views read the files live; they may have changed since).
+    ``landing_files``: whether each table had a file then (None: unknown).
+    An optional table without rows (no file, or a header only) is absent by
+    choice, not a shrinking export: it is not compared with the last publish.
+    Each row's key says what arrived, so a failure names the case.
     """
     import great_expectations as gx
 
     tables = contract()
-    counts = " union all ".join(
-        f"select '{name}' as source_table, {not spec['optional']} as is_required, "
-        f"{int(built_rows.get(name, 0))} as raw_rows"
-        for name, spec in tables.items()
-    )
+    landing_files = landing_files or {}
+    rows_of = []
+    for name, spec in tables.items():
+        rows, previous = int(built_rows.get(name, 0)), previous_rows.get(name)
+        if rows == 0:
+            export = _export_state(spec["optional"], landing_files.get(name))
+        elif previous and rows < previous:
+            export = f"shrinking export: {rows} rows, {previous} at the last publish"
+        else:
+            export = f"{rows} rows"
+        rows_of.append(
+            f"select '{name}' as source_table, '{export}' as export, "
+            f"{not spec['optional'] and name not in MAY_BE_EMPTY} as needs_rows, "
+            f"{spec['optional'] and rows == 0} as is_absent, {rows} as raw_rows"
+        )
+    counts = " union all ".join(rows_of)
     previous = (
         " union all ".join(
             f"select '{name}' as source_table, {int(rows)} as previous_rows"
@@ -349,13 +384,14 @@ def landing_asset(
         f"with counts as ({counts}), previous as ({previous}), quarantined as ("
         "select source_table, count(*) as quarantined_rows "
         "from staging.stg_landing__quarantine group by 1) "
-        "select c.source_table, c.raw_rows, "
-        "case when c.is_required then c.raw_rows end as required_rows, "
+        "select c.source_table, c.export, c.raw_rows, "
+        "case when c.needs_rows then c.raw_rows end as required_rows, "
         "coalesce(q.quarantined_rows, 0) as quarantined_rows, "
         # ten rows or fewer set aside is noise, whatever the share
         "case when q.quarantined_rows > 10 "
         "then q.quarantined_rows / c.raw_rows else 0 end as quarantined_share, "
-        "c.raw_rows / nullif(p.previous_rows, 0) as rows_vs_last_published "
+        "case when not c.is_absent "
+        "then c.raw_rows / nullif(p.previous_rows, 0) end as rows_vs_last_published "
         "from counts c left join quarantined q using (source_table) "
         "left join previous p using (source_table)"
     )
@@ -363,22 +399,42 @@ def landing_asset(
     return Asset(
         "landing_tables",
         query,
-        ["source_table"],
+        ["source_table", "export"],
         [
-            # every required export has rows
+            # every required export has rows (fx_rates may be empty)
             x.ExpectColumnValuesToBeBetween(column="required_rows", min_value=1),
             # the exports are mostly clean: few rows set aside per table
             # (tables with ten or fewer quarantined rows pass)
             x.ExpectColumnValuesToBeBetween(
                 column="quarantined_share", max_value=settings.max_quarantine_share
             ),
-            # exports are full extracts: a table shrinking a lot is a broken export
+            # exports are full extracts: a table shrinking a lot is a broken
+            # export (an optional table left out altogether is not compared)
             x.ExpectColumnValuesToBeBetween(
                 column="rows_vs_last_published",
                 min_value=1 - settings.row_count_tolerance,
             ),
         ],
     )
+
+
+def absent_table_notes(
+    built_rows: dict[str, int],
+    previous_rows: dict[str, int],
+    landing_files: dict[str, bool] | None = None,
+) -> list[str]:
+    """A line per optional table absent now that the last publish had rows."""
+    notes = []
+    for name, spec in contract().items():
+        previous = previous_rows.get(name) or 0
+        if spec["optional"] and not built_rows.get(name) and previous:
+            state = _export_state(True, (landing_files or {}).get(name))
+            notes.append(
+                f"{name}: {state}; the last publish had {previous} rows. Not a "
+                "shrinking export, so not compared: the marts that use it show "
+                "empty values"
+            )
+    return notes
 
 
 def _describe(result: object, asset: str) -> str:
@@ -439,10 +495,12 @@ def validate(
     built_rows: dict[str, int],
     previous: dict | None,
     results_dir: Path,
+    landing_files: dict[str, bool] | None = None,
 ) -> ValidationOutcome:
     """Run every suite against the warehouse file ``path`` (read-only).
 
-    ``built_rows``: raw landing rows per table when the file was built.
+    ``built_rows``: raw landing rows per table when the file was built;
+    ``landing_files``: whether each table had a file then.
     ``previous``: the last published run's log row; its row counts bound the
     new ones when it is comparable (``_comparable``).
     """
@@ -461,7 +519,7 @@ def validate(
         marts_previous = json.loads(previous.get("marts_row_counts") or "{}")
         landing_previous = json.loads(previous.get("landing_rows") or "{}")
     assets = [
-        landing_asset(settings, built_rows, landing_previous),
+        landing_asset(settings, built_rows, landing_previous, landing_files),
         *mart_assets(
             row_count_bounds(
                 marts_previous, settings.row_count_tolerance, settings.row_count_slack
@@ -533,6 +591,9 @@ def validate(
     results_path = results_dir / "gx_results.json"
     results_path.write_text(json.dumps(result.describe_dict(), indent=2, default=str))
     summary["_seconds"] = round(time.monotonic() - started, 1)
+    notes = absent_table_notes(built_rows, landing_previous, landing_files)
+    if notes:
+        summary["_notes"] = notes
     return ValidationOutcome(
         success=bool(result.success) and failed == 0,
         evaluated=evaluated,
@@ -540,4 +601,5 @@ def validate(
         failures=failures,
         summary=summary,
         results_path=results_path,
+        notes=notes,
     )

@@ -289,8 +289,9 @@ def _append_run_log(target: Path, rows: list[dict], history_from: Path | None) -
         placeholders = ", ".join("?" for _ in RUN_LOG_NAMES)
         for row in rows:
             values = [_db_value(row.get(name)) for name in RUN_LOG_NAMES]
-            if row.get("status") == "abandoned":
-                # never over a row the run wrote itself before it died
+            if row.get("status") == "abandoned" or row.get("unlogged"):
+                # never over a row the run wrote itself before it died, nor
+                # twice an unlogged failure (carried in by the next run)
                 con.execute(
                     f"insert into {RUN_LOG_TABLE} ({', '.join(RUN_LOG_NAMES)}) "
                     f"select {placeholders} where not exists (select 1 from "
@@ -352,3 +353,71 @@ def record_without_publishing(settings: Settings, rows: list[dict]) -> None:
         shutil.copyfile(settings.warehouse_path, scratch)
     _append_run_log(scratch, rows, history_from=None)
     _replace_published(settings, scratch)
+
+
+# -- a failure the run log could not take --------------------------------------
+
+# Bytes reserved for the record: written while the disk has room, so that a
+# failed run can still say why when the disk is full (rewriting allocated
+# blocks in place needs no free space on a local, non copy-on-write disk).
+FAILURE_RECORD_BYTES = 16384
+
+
+def reserve_failure_record(settings: Settings) -> None:
+    """Allocate the failure record beside the lock, unless it holds one."""
+    path = settings.failure_record_path
+    if path.exists() and path.stat().st_size >= FAILURE_RECORD_BYTES:
+        return
+    with path.open("ab") as out:
+        out.write(b" " * (FAILURE_RECORD_BYTES - out.tell()))
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def record_failure_beside_lock(settings: Settings, row: dict) -> None:
+    """Write a failed run's row into the reserved record, in place."""
+    data = json.dumps(row, default=str).encode()
+    if len(data) > FAILURE_RECORD_BYTES:
+        reason = str(row.get("failure_reason"))[:2000]
+        slim = {key: row.get(key) for key in RUN_LOG_NAMES if key not in _BULKY}
+        data = json.dumps({**slim, "failure_reason": reason}, default=str).encode()
+    fd = os.open(settings.failure_record_path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:  # no truncation: the reserved blocks are rewritten, none allocated
+        os.pwrite(fd, data.ljust(FAILURE_RECORD_BYTES), 0)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# run-log columns left out of a failure record that would not fit
+_BULKY = {"marts_row_counts", "landing_rows", "quarantined_rows", "gx_summary"}
+
+
+def unlogged_failure(settings: Settings) -> dict | None:
+    """The failed run recorded beside the lock and not yet in the run log."""
+    try:
+        raw = settings.failure_record_path.read_bytes().strip()
+    except FileNotFoundError:
+        return None
+    if not raw:
+        return None
+    try:
+        row = {**json.loads(raw), "unlogged": True}
+    except ValueError:  # cut short by a crash while writing: nothing to carry
+        return None
+    for name in ("started_at", "finished_at"):
+        if row.get(name):
+            row[name] = datetime.datetime.fromisoformat(row[name])
+    return row
+
+
+def clear_failure_record(settings: Settings) -> None:
+    """Blank the record once its row is in the run log (keeps it reserved)."""
+    path = settings.failure_record_path
+    if path.exists():
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.pwrite(fd, b" " * path.stat().st_size, 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)

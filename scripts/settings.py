@@ -77,6 +77,9 @@ class Settings:
     row_count_tolerance: float = 0.25
     row_count_slack: int = 50
     max_quarantine_share: float = 0.05
+    # DuckDB (profiles/profiles.yml): named in out-of-memory failures.
+    memory_limit: str = "16GB"
+    threads: str = "2"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -91,6 +94,8 @@ class Settings:
             row_count_tolerance=_number(env, "CVM_ROW_COUNT_TOLERANCE", "0.25"),
             row_count_slack=_number(env, "CVM_ROW_COUNT_SLACK", "50", int),
             max_quarantine_share=_number(env, "CVM_MAX_QUARANTINE_SHARE", "0.05"),
+            memory_limit=env.get("CVM_MEMORY_LIMIT", "16GB"),
+            threads=env.get("CVM_THREADS", "2"),
         )
 
     # Files beside the published warehouse. They must share its directory
@@ -118,6 +123,11 @@ class Settings:
         return self._sibling("lock")
 
     @property
+    def failure_record_path(self) -> Path:
+        """A failed run's row when the run log could not take it (disk full)."""
+        return self._sibling("unlogged-failure.json")
+
+    @property
     def runs_dir(self) -> Path:
         """One folder per run: Great Expectations results, dbt run results."""
         return self.warehouse_path.parent / "runs"
@@ -127,6 +137,8 @@ class Settings:
         env = {
             "CVM_LANDING_DIR": str(self.landing_dir),
             "CVM_WAREHOUSE_PATH": str(self.warehouse_path),
+            "CVM_MEMORY_LIMIT": self.memory_limit,
+            "CVM_THREADS": self.threads,
         }
         if self.as_of_date:
             env["CVM_AS_OF_DATE"] = self.as_of_date
@@ -141,4 +153,16 @@ def landing_is_empty(landing_dir: Path) -> bool:
         child.suffix in {".parquet", ".csv"} or child.is_dir()
         for child in landing_dir.iterdir()
         if not child.name.startswith((".", "_"))
+    )
+
+
+def landing_file_exists(landing_dir: Path, table: str) -> bool:
+    """Whether a table has a file in the landing directory, in any form.
+
+    An empty folder ``<table>/`` (no parquet parts) counts as no file.
+    """
+    return (
+        (landing_dir / f"{table}.parquet").is_file()
+        or (landing_dir / f"{table}.csv").is_file()
+        or any((landing_dir / table).glob("*.parquet"))
     )

@@ -55,7 +55,9 @@ counts as (
                             {{ keys | join(' is not null and ') }} is not null
                             and _extracted_at is not null
                         group by
-                            {{ landing_record_key(keys) }}, _extracted_at, _row_hash
+                            {{ landing_record_key(keys) }},
+                            _extracted_at,
+                            _row_hash
                     ) as per_content
                 ) as flagged
                 group by record_key

@@ -337,10 +337,24 @@ final as (
         cast(new_customer_revenue as decimal(38, 10)) as new_customer_revenue,
         cast(existing_customer_revenue as decimal(38, 10))
             as existing_customer_revenue,
-        cast(new_customer_revenue / nullif(total_revenue, 0) as double)
-            as new_customer_revenue_share,
-        cast(existing_customer_revenue / nullif(total_revenue, 0) as double)
-            as existing_customer_revenue_share,
+        -- a share of net revenue only when both parts are not negative:
+        -- credits exceeding a group's invoices leave no split in 0..1
+        cast(
+            case
+                when
+                    new_customer_revenue >= 0
+                    and existing_customer_revenue >= 0
+                    then new_customer_revenue / nullif(total_revenue, 0)
+            end as double
+        ) as new_customer_revenue_share,
+        cast(
+            case
+                when
+                    new_customer_revenue >= 0
+                    and existing_customer_revenue >= 0
+                    then existing_customer_revenue / nullif(total_revenue, 0)
+            end as double
+        ) as existing_customer_revenue_share,
         cast(new_revenue_customers as bigint) as new_revenue_customers,
         cast(existing_revenue_customers as bigint)
             as existing_revenue_customers,
