@@ -167,3 +167,45 @@
 {% macro duckdb__landing_row_hash(row_expression) %}
     hash({{ row_expression }})
 {% endmacro %}
+
+{% macro landing_personal_columns(table_name) %}
+    {#- The columns of landing table `table_name` that the landing contract
+        marks as personal data (meta.personal in the source YAML). -#}
+    {% set entry = landing_table(table_name) %}
+    {% set node_id = 'source.' ~ project_name ~ '.' ~ entry.source ~ '.' ~ table_name %}
+    {% set personal = [] %}
+    {% if execute and node_id in graph.sources %}
+        {% for column in graph.sources[node_id].columns.values() %}
+            {% set meta = column.meta or (column.config or {}).get('meta', {}) or {} %}
+            {% if meta.get('personal', false) %}
+                {% do personal.append(column.name) %}
+            {% endif %}
+        {% endfor %}
+    {% endif %}
+    {{ return(personal) }}
+{% endmacro %}
+
+{% macro landing_masked_row(row_expression, table_name) %}
+    {#- The raw row with its personal columns masked: a present value
+        becomes '[masked: personal data]', a null stays null. -#}
+    {% set personal = landing_personal_columns(table_name) %}
+    {% if not personal %}
+        {{ return(row_expression) }}
+    {% endif %}
+    {{ return(adapter.dispatch('landing_masked_row', 'cvm')(row_expression, personal)) }}
+{% endmacro %}
+
+{% macro duckdb__landing_masked_row(row_expression, personal) %}
+    {%- set updates = [] -%}
+    {%- for name in personal -%}
+        {%- do updates.append(name ~ " := case when " ~ row_expression ~ "." ~ name
+            ~ " is not null then '[masked: personal data]' end") -%}
+    {%- endfor -%}
+    struct_update({{ row_expression }}, {{ updates | join(', ') }})
+{% endmacro %}
+
+{% macro default__landing_masked_row(row_expression, personal) %}
+    {{ exceptions.raise_compiler_error(
+        "landing_masked_row: no masking of personal columns for adapter "
+        ~ adapter.type() ~ "; write " ~ adapter.type() ~ "__landing_masked_row") }}
+{% endmacro %}

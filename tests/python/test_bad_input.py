@@ -135,7 +135,12 @@ def dirty(tmp_path_factory: pytest.TempPathFactory):
         "Ren\xe9 Dupont" if c == "full_name" else contact[c]
         for c in contract()["crm_contacts"]["columns"]
     )
-    _write_table(landing, "crm_contacts", [contact_line + "\n"])
+    null_key_contact = {
+        "contact_id": "",
+        "email": "zz-private@example.com",
+        "full_name": "Zz Private",
+    }
+    _write_table(landing, "crm_contacts", [contact_line + "\n", null_key_contact])
     _write_table(landing, "crm_referrals", ['ref_open,x,"never closed,x\n'])
 
     warehouse = root / "warehouse" / "cvm.duckdb"
@@ -272,6 +277,22 @@ def test_records_that_cannot_be_split_are_quarantined_as_malformed(dirty) -> Non
     assert con.sql("select count(*) from staging.stg_crm__activities").fetchone() == (
         2,
     )
+
+
+def test_personal_columns_are_masked_in_the_quarantine(dirty) -> None:
+    _, _, con = dirty
+    records = con.sql(
+        "select rule, raw_record from staging.stg_landing__quarantine "
+        "where source_table = 'crm_contacts' order by rule"
+    ).fetchall()
+    assert [rule for rule, _ in records] == ["malformed_row", "null_key"]
+    for _, record in records:
+        assert "zz-private" not in record
+        assert "Zz Private" not in record
+        assert "Ren" not in record
+        assert "[masked" in record
+    # the rest of the row stays as it arrived
+    assert '"job_title":"x"' in records[1][1]
 
 
 def test_raw_rows_reconcile_for_every_dirty_table(dirty) -> None:

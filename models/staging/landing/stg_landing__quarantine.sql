@@ -17,7 +17,8 @@ select
                 "'differs from another row with the same key and _extracted_at '",
                 "cast(_extracted_at as " ~ dbt.type_string() ~ ")"]) }}
     end as rule_detail,
-    {{ landing_row_json('_raw_row') }} as raw_record,
+    {{ landing_row_json(landing_masked_row('_raw_row', entry.table)) }}
+        as raw_record,
     _landing_file as landing_file,
     _landing_line as landing_line,
     cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
@@ -34,7 +35,19 @@ select
     'malformed_row' as rule,  -- noqa: RF04
     column_name as rule_column,
     {{ dbt.concat(["error_type", "': '", "error_message"]) }} as rule_detail,
-    {{ landing_row_json('raw_line') }} as raw_record,
+    {%- set personal_tables = [] %}
+    {%- for entry in landing_tables() if landing_personal_columns(entry.table) %}
+        {%- do personal_tables.append("'" ~ entry.table ~ "'") %}
+    {%- endfor %}
+    case
+        {%- if personal_tables %}
+        -- a record that cannot be split cannot have its personal columns
+        -- masked: the whole text is withheld (file and line say where it is)
+        when source_table in ({{ personal_tables | join(', ') }})
+            then {{ landing_row_json("'[masked: a record of a table with personal data]'") }}
+        {%- endif %}
+        else {{ landing_row_json('raw_line') }}
+    end as raw_record,
     landing_file,
     landing_line,
     cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
