@@ -23,7 +23,8 @@ $(STAMP): requirements.txt constraints.txt
 	@touch $(STAMP)
 
 ## run: the main job end to end on the embedded DuckDB warehouse
-## (generates demo landing data first when the landing directory is empty).
+## (generates demo landing data first when the default data/raw is empty;
+## any other missing or empty landing directory fails the run).
 run: venv
 	$(BIN)/python -m scripts.cvm run --demo-if-empty
 

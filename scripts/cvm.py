@@ -46,8 +46,12 @@ from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
 from scripts.lock import LockHeld, RunLock, current_holder, describe
 from scripts.machine import explain
 from scripts.settings import (
+    DEMO_LANDING_DIR,
+    DEMO_MARKER,
     PROJECT_DIR,
     Settings,
+    holds_demo_data,
+    is_demo_landing_dir,
     landing_file_exists,
     landing_is_empty,
 )
@@ -175,22 +179,35 @@ def abandoned_row(holder: dict, taken_over_by: str) -> dict:
 def ensure_landing_data(settings: Settings, demo_if_empty: bool) -> None:
     """Check there are landing files; generate demo data if asked to.
 
-    Only `make run` asks (``--demo-if-empty``): a scheduled run whose exports
-    did not arrive must fail, not publish demo data over the real warehouse.
+    Only `make run` asks (``--demo-if-empty``), and demo data only ever goes
+    into the default demo directory (data/raw): a scheduled run whose
+    exports did not arrive, or a mistyped CVM_LANDING_DIR, must fail, not
+    publish demo data over the real warehouse.
     """
-    if not landing_is_empty(settings.landing_dir):
-        _log(f"landing data: {settings.landing_dir}")
+    landing = settings.landing_dir
+    if not landing_is_empty(landing):
+        _log(f"landing data: {landing}")
+        if holds_demo_data(landing):
+            _log(f"NOTE: {landing} holds generated DEMO data, not real exports")
         return
+    state = "does not exist" if not landing.exists() else "holds no table files"
     if not demo_if_empty:
         raise StepFailed(
             "landing",
-            f"the landing directory {settings.landing_dir} holds no table files: "
-            "did the exports arrive? (`run --demo-if-empty` generates demo data)",
+            f"the landing directory {landing} {state}: did the exports arrive? "
+            "(`run --demo-if-empty` generates demo data into data/raw)",
+        )
+    if not is_demo_landing_dir(landing):
+        raise StepFailed(
+            "landing",
+            f"the landing directory {landing} {state}: is CVM_LANDING_DIR "
+            f"mistyped? Demo data is only generated into {DEMO_LANDING_DIR}, "
+            "never into another directory.",
         )
     from scripts.generate_landing_data import generate
 
     _log(
-        f"landing directory {settings.landing_dir} is empty: generating demo data "
+        f"landing directory {landing} is empty: generating DEMO data "
         f"({settings.demo_customers} customers, {settings.demo_months} months, "
         f"seed {settings.demo_seed}, with injected dirt)"
     )
@@ -198,9 +215,13 @@ def ensure_landing_data(settings: Settings, demo_if_empty: bool) -> None:
         customers=settings.demo_customers,
         months=settings.demo_months,
         seed=settings.demo_seed,
-        out=settings.landing_dir,
+        out=landing,
         fmt="parquet",
         dirty=True,
+    )
+    (landing / DEMO_MARKER).write_text(
+        "This directory holds generated DEMO data (scripts/generate_landing_data.py),"
+        " not real exports.\nDelete it, and this file, to build from real data.\n"
     )
 
 
@@ -618,7 +639,15 @@ def summary(settings: Settings) -> int:
         ).fetchall()
     finally:
         con.close()
+    published = publish.last_published(settings.warehouse_path)
+    demo = holds_demo_data(published["landing_dir"] if published else None)
+    banner = (
+        f"*** DEMO DATA: these numbers come from generated demo data in "
+        f"{published['landing_dir'] if published else ''}, not from real exports ***"
+    )
     print()
+    if demo:
+        print(banner)
     print(f"Warehouse: {settings.warehouse_path}")
     print(f"As of:     {as_of[0]} ({as_of[1]})")
     total = sum(count for _, count in segments)
@@ -641,6 +670,8 @@ def summary(settings: Settings) -> int:
     for table, rule, count in quarantine[:8]:
         print(f"  {table:<32} {rule:<26} {count:>7,}")
     print("BI tools read the schema `marts` of that file (open it read-only).")
+    if demo:
+        print(banner)
     return EXIT_OK
 
 

@@ -145,6 +145,23 @@ class Settings:
         return env
 
 
+# Demo data is only ever generated here (`make run` on a fresh clone), and
+# marked as such, so that a mistyped CVM_LANDING_DIR can never be filled with
+# demo customers and published.
+DEMO_LANDING_DIR = PROJECT_DIR / "data" / "raw"
+DEMO_MARKER = "_DEMO_DATA.txt"
+
+
+def is_demo_landing_dir(landing_dir: Path) -> bool:
+    """Whether ``landing_dir`` is the default demo directory."""
+    return landing_dir.resolve() == DEMO_LANDING_DIR.resolve()
+
+
+def holds_demo_data(landing_dir: Path | str | None) -> bool:
+    """Whether the landing directory holds generated demo data (its marker)."""
+    return landing_dir is not None and (Path(landing_dir) / DEMO_MARKER).is_file()
+
+
 def landing_is_empty(landing_dir: Path) -> bool:
     """True when the landing directory is missing or holds no table files."""
     if not landing_dir.is_dir():

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_DIR, run_cli, start_cli
+from conftest import PROJECT_DIR, last_line, run_cli, start_cli
 
 from scripts.cvm import backfill_dates
 from scripts.expectations import row_count_bounds
 from scripts.generate_landing_data import generate
 from scripts.lock import RunLock, current_holder
 from scripts.publish import clear_staging
-from scripts.settings import Settings
+from scripts.settings import DEMO_LANDING_DIR, DEMO_MARKER, Settings
 
 AS_OF = datetime.date(2026, 10, 31)
 
@@ -254,6 +254,49 @@ def test_empty_landing_fails_a_scheduled_run_instead_of_inventing_data(
     assert "did the exports arrive?" in result.output.strip().splitlines()[-1]
     assert list(empty.iterdir()) == []  # no demo data generated
     assert _runs(warehouse)[-1]["failed_step"] == "landing"
+
+
+def test_a_mistyped_landing_dir_never_gets_demo_data(
+    published: Path, tmp_path: Path
+) -> None:
+    warehouse = _copy(published, tmp_path)
+    before = _sha(warehouse)
+    typo = tmp_path / "exprots"
+
+    result = run_cli("run", "--demo-if-empty", landing=typo, warehouse=warehouse)
+
+    assert result.exit_code == 1, result.output[-2000:]
+    line = last_line(result.output)
+    assert line.endswith(
+        f"FAILED in landing (exit 1): the landing directory {typo} does not exist: "
+        f"is CVM_LANDING_DIR mistyped? Demo data is only generated into "
+        f"{DEMO_LANDING_DIR}, never into another directory."
+    )
+    assert not typo.exists()  # no directory made, no demo data generated
+    assert _sha(warehouse) != before  # the failure is logged ...
+    assert _runs(warehouse)[-1]["status"] == "failed"
+    assert _query(warehouse, "select count(*) from marts.dim_customers") == _query(
+        published, "select count(*) from marts.dim_customers"
+    )  # ... and the marts are the real ones
+
+
+def test_summary_says_loudly_when_the_numbers_are_demo_data(
+    published: Path, landing: Path, tmp_path: Path
+) -> None:
+    warehouse = _copy(published, tmp_path)
+    plain = run_cli("summary", landing=landing, warehouse=warehouse)
+    marker = landing / DEMO_MARKER
+    marker.write_text("demo")
+    try:
+        demo = run_cli("summary", landing=landing, warehouse=warehouse)
+    finally:
+        marker.unlink()
+
+    assert plain.exit_code == 0 and demo.exit_code == 0, demo.output[-2000:]
+    assert "DEMO DATA" not in plain.output
+    banner = f"*** DEMO DATA: these numbers come from generated demo data in {landing}"
+    lines = demo.output.strip().splitlines()
+    assert lines[0].startswith(banner) and lines[-1].startswith(banner)
 
 
 def test_mart_expectations_name_the_rows_and_bound_row_counts(
