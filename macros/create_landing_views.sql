@@ -118,7 +118,7 @@
             "Landing contract violation: required table '" ~ table
             ~ "' not found in "
             ~ landing_dir ~ ": expected " ~ forms.parquet ~ ", " ~ forms.csv
-            ~ " or " ~ forms.folder ~ " (see shared/spec/landing_contract.md; "
+            ~ " or " ~ forms.folder ~ " (see docs/landing_contract.md; "
             ~ "set CVM_LANDING_DIR to the landing directory).") }}
     {% endif %}
 

@@ -9,7 +9,7 @@ Usage::
 or, from Python, ``generate(customers, months, seed, out, fmt, dirty, as_of,
 usage_days)``, which returns the manifest it also writes to ``<out>/_manifest.json``.
 
-Writes all 19 tables of ``shared/spec/landing_contract.md``. Parquet output is one
+Writes all 19 tables of ``docs/landing_contract.md``. Parquet output is one
 ``<table>.parquet`` per table, except ``product_usage_daily`` and
 ``billing_invoice_lines``, written as folders ``<table>/part-NNNNN.parquet`` (three
 parts or more); CSV output is one ``<table>.csv`` per table (header, ISO dates,
