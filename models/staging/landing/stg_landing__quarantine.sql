@@ -1,3 +1,11 @@
+{% set personal_tables = [] %}
+{% for entry in landing_tables() %}
+{% if landing_personal_columns(entry.table) %}
+{% do personal_tables.append("'" ~ entry.table ~ "'") %}
+{% endif %}
+{% endfor %}
+{% set withheld = "'[masked: a record of a table with personal data]'" %}
+
 {#- One row per landing row that broke a hard rule of the landing contract,
     across all landing tables (see docs/quarantine_rules.md), and one per CSV
     record that could not be split into its header's columns. -#}
@@ -35,16 +43,12 @@ select
     'malformed_row' as rule,  -- noqa: RF04
     column_name as rule_column,
     {{ dbt.concat(["error_type", "': '", "error_message"]) }} as rule_detail,
-    {%- set personal_tables = [] %}
-    {%- for entry in landing_tables() if landing_personal_columns(entry.table) %}
-        {%- do personal_tables.append("'" ~ entry.table ~ "'") %}
-    {%- endfor %}
     case
         {%- if personal_tables %}
         -- a record that cannot be split cannot have its personal columns
         -- masked: the whole text is withheld (file and line say where it is)
         when source_table in ({{ personal_tables | join(', ') }})
-            then {{ landing_row_json("'[masked: a record of a table with personal data]'") }}
+            then {{ landing_row_json(withheld) }}
         {%- endif %}
         else {{ landing_row_json('raw_line') }}
     end as raw_record,
