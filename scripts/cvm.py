@@ -744,6 +744,9 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"CRASHED (exit {EXIT_CRASH}): bad configuration: {error}")
         return EXIT_CRASH
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # the warehouse folder as the operator's umask makes it (BI users must
+    # reach the published file); all else the job creates is its owner's
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     publish.restrict_umask()  # the published file gets its mode explicitly
     try:
         with locked(settings, args.command) as lock:

@@ -177,8 +177,10 @@ def test_the_job_keeps_the_published_mode_and_writes_everything_else_0600(
     runs,
 ) -> None:
     warehouse = runs["warehouse"]
-    # a first publish under umask 022 is readable by BI users
+    # a first publish under umask 022 is readable by BI users, in a folder
+    # they can enter
     assert runs["first_mode"] == 0o644
+    assert _mode(warehouse.parent) == 0o755
     # the operator's chmod survives the next run (its run-log row is added)
     assert _mode(warehouse) == 0o640
     assert Settings(Path(), warehouse).build_path.exists()
