@@ -28,6 +28,7 @@ import argparse
 import calendar
 import dataclasses
 import datetime
+import json
 import os
 import secrets
 import shutil
@@ -37,18 +38,23 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from scripts import publish
-from scripts.dbt_invoke import LANDING_CONTRACT_ERROR, error_line, run_dbt
+from scripts.dbt_invoke import (
+    LANDING_CONTRACT_ERROR,
+    dbt_log_path,
+    dbt_run_results_path,
+    error_line,
+    run_dbt,
+)
 from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
 from scripts.lock import LockHeld, RunLock, current_holder, describe
 from scripts.machine import explain
 from scripts.settings import (
     DEMO_LANDING_DIR,
     DEMO_MARKER,
-    PROJECT_DIR,
     Settings,
     holds_demo_data,
     is_demo_landing_dir,
@@ -231,7 +237,7 @@ def build_step(run: Run) -> None:
     with run.step("build"):
         publish.clear_staging(settings)
         # an earlier invocation's results must not pass for this one's
-        Path(_dbt_run_results()).unlink(missing_ok=True)
+        dbt_run_results_path().unlink(missing_ok=True)
         _log(f"dbt build into the staging file {settings.staging_path}")
         outcome = run_dbt(["build"], settings, warehouse=settings.staging_path)
         _keep_dbt_results(run)
@@ -251,6 +257,9 @@ def build_step(run: Run) -> None:
             table: landing_file_exists(settings.landing_dir, table)
             for table in run.counts["landing_rows"]
         }
+        # the build file must not read the landing files once built
+        copied = publish.materialise_landing(settings.staging_path)
+        _log(f"copied {copied} landing tables read from files into the build file")
     publish.write_state(
         settings,
         {
@@ -265,15 +274,12 @@ def build_step(run: Run) -> None:
     )
 
 
-def _dbt_run_results() -> str:
-    target = os.environ.get("DBT_TARGET_PATH") or str(PROJECT_DIR / "target")
-    return os.path.join(target, "run_results.json")
-
-
 def _keep_dbt_results(run: Run) -> None:
     """Copy dbt's run results into the run's folder, if it can (a copy)."""
-    source = _dbt_run_results()
-    if not os.path.exists(source):
+    with suppress(OSError):  # 0600 also when an older run created it
+        os.chmod(dbt_log_path(), 0o600)
+    source = dbt_run_results_path()
+    if not source.exists():
         return
     try:
         run.results_dir.mkdir(parents=True, exist_ok=True)
@@ -286,6 +292,10 @@ def _staged(run: Run, need_validated: bool) -> dict:
     """The staging file's state, checked to be what the earlier steps saw."""
     settings = run.settings
     state = publish.read_state(settings)
+    if state and publish.is_published(settings, state["run_id"]):
+        # a publish that died after its rename: finish it
+        publish.keep_build(settings)
+        state = None
     if state is None or not settings.staging_path.exists():
         raise StepFailed(
             "validate" if not need_validated else "publish",
@@ -560,7 +570,7 @@ def status(settings: Settings) -> int:
             f"Staged, unpublished: run {state['run_id']} "
             f"as of {state['as_of_date']} ({validated})"
         )
-    runs = publish.run_history(settings.warehouse_path, limit=10)
+    runs = publish.run_history(publish.run_log_path(settings), limit=10)
     unlogged = publish.unlogged_failure(settings)
     if unlogged and all(row["run_id"] != unlogged["run_id"] for row in runs):
         print(
@@ -572,6 +582,10 @@ def status(settings: Settings) -> int:
         unlogged = None
     if not settings.warehouse_path.exists():
         print("Nothing published yet.")
+        if runs:
+            print(f"Runs so far (newest first; {settings.unpublished_log_path.name}):")
+        for row in runs:
+            _print_run(row)
         return EXIT_CRASH
     success = next((row for row in runs if row["status"] == "success"), None)
     if success:
@@ -618,10 +632,12 @@ def summary(settings: Settings) -> int:
         return EXIT_CRASH
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        as_of = con.sql(
-            "select as_of_date, as_of_source, reporting_currency "
-            "from utilities.util_as_of_date"
-        ).fetchone()
+        # the run that published these marts (the published file holds no
+        # utilities or staging: the as-of date and quarantine are logged)
+        published = con.sql(
+            "select as_of_date, run_id, quarantined_rows, landing_dir "
+            "from marts.pipeline_runs where published order by finished_at desc limit 1"
+        ).fetchone() or (None, None, None, None)
         segments = con.sql(
             "select segment, count(*) from marts.dim_customers "
             "group by 1 order by 2 desc"
@@ -633,23 +649,19 @@ def summary(settings: Settings) -> int:
             "from marts.fct_mrr_movements where segment = 'All' "
             "order by month_start desc limit 1"
         ).fetchone()
-        quarantine = con.sql(
-            "select source_table, rule, count(*) from staging.stg_landing__quarantine "
-            "group by 1, 2 order by 3 desc"
-        ).fetchall()
     finally:
         con.close()
-    published = publish.last_published(settings.warehouse_path)
-    demo = holds_demo_data(published["landing_dir"] if published else None)
+    as_of, run_id, quarantine, landing_dir = published
+    demo = holds_demo_data(landing_dir)
     banner = (
         f"*** DEMO DATA: these numbers come from generated demo data in "
-        f"{published['landing_dir'] if published else ''}, not from real exports ***"
+        f"{landing_dir}, not from real exports ***"
     )
     print()
     if demo:
         print(banner)
     print(f"Warehouse: {settings.warehouse_path}")
-    print(f"As of:     {as_of[0]} ({as_of[1]})")
+    print(f"As of:     {as_of} (published by run {run_id})")
     total = sum(count for _, count in segments)
     print(f"Customers: {total:,}")
     for segment, count in segments:
@@ -657,18 +669,21 @@ def summary(settings: Settings) -> int:
     if bridge:
         month, active, mrr, new, back, lost, net_change = bridge
         print(
-            f"MRR {month:%Y-%m}: {mrr:,.0f} {as_of[2]} from {active:,} active customers"
+            f"MRR {month:%Y-%m}: {mrr:,.0f} (reporting currency) from {active:,} "
+            "active customers"
         )
         print(
             f"  this month: {new:,} new, {back:,} reactivated, {lost:,} churned; "
             f"net MRR change without FX {net_change:+,.0f}"
         )
-    quarantined = sum(count for *_, count in quarantine)
+    by_table = sorted(json.loads(quarantine or "{}").items(), key=lambda item: -item[1])
     print(
-        f"Quarantined landing rows: {quarantined:,} (staging.stg_landing__quarantine)"
+        f"Quarantined landing rows: {sum(count for _, count in by_table):,} "
+        f"(rows and rules: staging.stg_landing__quarantine in "
+        f"{settings.build_path}, for engineers)"
     )
-    for table, rule, count in quarantine[:8]:
-        print(f"  {table:<32} {rule:<26} {count:>7,}")
+    for table, count in by_table[:8]:
+        print(f"  {table:<32} {count:>7,}")
     print("BI tools read the schema `marts` of that file (open it read-only).")
     if demo:
         print(banner)
@@ -759,6 +774,10 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"CRASHED (exit {EXIT_CRASH}): bad configuration: {error}")
         return EXIT_CRASH
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # the warehouse folder as the operator's umask makes it (BI users must
+    # reach the published file); all else the job creates is its owner's
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    publish.restrict_umask()  # the published file gets its mode explicitly
     try:
         with locked(settings, args.command) as lock:
             if args.command == "backfill":

@@ -84,6 +84,41 @@ def error_line(message: object, limit: int = 500) -> str:
     return "; ".join([useful[start], *details])[:limit]
 
 
+# DuckDB's copy of a landing record in an error ("Original Line: <text>").
+_RAW_LINE = re.compile(r"Original Line:[^\n]*")
+RAW_LINE_MASK = "Original Line: <masked: a landing record's text>"
+
+
+def mask_raw_lines(path: Path) -> None:
+    """Mask DuckDB's copies of landing records in a log or artifact, in place.
+
+    dbt writes each error message whole into logs/dbt.log and
+    run_results.json; a record's text there can hold personal data.
+    """
+    try:
+        text = path.read_text(errors="surrogateescape")
+    except OSError:  # no such file (yet): nothing to mask
+        return
+    if "Original Line:" not in text:
+        return
+    if path.suffix == ".json":  # JSON strings: newlines escaped as \n
+        masked = re.sub(r"Original Line:(?:[^\\\n\"]|\\[^n])*", RAW_LINE_MASK, text)
+    else:
+        masked = _RAW_LINE.sub(RAW_LINE_MASK, text)
+    path.write_text(masked, errors="surrogateescape")
+
+
+def dbt_log_path() -> Path:
+    """dbt's log file (DBT_LOG_PATH, else the project's logs/)."""
+    return Path(os.environ.get("DBT_LOG_PATH") or PROJECT_DIR / "logs") / "dbt.log"
+
+
+def dbt_run_results_path() -> Path:
+    """dbt's run results (DBT_TARGET_PATH, else the project's target/)."""
+    target = os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target"
+    return Path(target) / "run_results.json"
+
+
 def landing_read_error(message: str, landing_dir: Path) -> str | None:
     """The reason to give when dbt stopped because a landing file is unreadable.
 
@@ -179,6 +214,8 @@ def run_dbt(
             return DbtOutcome(EXIT_CRASH, f"dbt crashed: {reason}")
         finally:
             release_warehouse()
+            for path in (dbt_log_path(), dbt_run_results_path()):
+                mask_raw_lines(path)
     if result.success:
         return DbtOutcome(EXIT_OK)
     failures = describe_failures(result.result)

@@ -1,14 +1,21 @@
 """Write-audit-publish of the DuckDB warehouse file, and its run log.
 
 BI tools read one file, the *published* warehouse (``CVM_WAREHOUSE_PATH``),
-and only ever read-only. Nothing writes to it in place:
+and only ever read-only. It holds the marts and the run log, nothing else:
+no landing, staging or intermediate relation, so no personal data. Nothing
+writes to it in place:
 
-1. a build writes a *staging* file beside it (``.<name>.staging``);
+1. a build writes a *staging* file beside it (``.<name>.staging``): landing,
+   staging (with the quarantine), intermediates, marts;
 2. dbt tests and the Great Expectations suites audit the staging file;
-3. only if both pass, the run log is written into the staging file, which is
-   checkpointed (no WAL left), fsynced and renamed over the published file
-   with ``os.replace`` - one atomic ``rename(2)`` on one filesystem - and the
-   directory is fsynced so the rename survives a power cut.
+3. only if both pass, a new file is written beside the published one
+   (``.<name>.publishing``): the marts copied from the staging file (types,
+   NOT NULL, descriptions), the run log, then checkpointed (no WAL left),
+   given the published file's mode, fsynced and renamed over the published
+   file with ``os.replace`` - one atomic ``rename(2)`` on one filesystem - and
+   the directory is fsynced so the rename survives a power cut;
+4. the staging file becomes the *build* file (``.<name>.build``, mode 0600):
+   the whole build of the published run, for engineers.
 
 A reader that opened the old file keeps reading the old file (its inode
 lives until it closes); the next open sees the new one. A process killed at
@@ -18,6 +25,8 @@ leftover staging files are deleted by the next run, which builds afresh.
 A run that fails still appends its row to ``marts.pipeline_runs``: the
 published file is copied, the row added to the copy and the copy renamed
 over the original. The marts in it are byte-for-byte the published ones.
+Until a run has published, nothing is created where BI looks: failed runs
+are logged in ``.<name>.unpublished-runs``, carried into the first publish.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ import datetime
 import json
 import os
 import shutil
+import stat
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
@@ -33,6 +44,8 @@ import duckdb
 from scripts.settings import Settings
 
 RUN_LOG_TABLE = "marts.pipeline_runs"
+# The umask the job was started with, once restrict_umask() tightened it.
+_STARTING_UMASK: list[int] = []
 # name, type, description (also written as column comments for BI tools)
 RUN_LOG_COLUMNS: list[tuple[str, str, str]] = [
     (
@@ -118,6 +131,26 @@ RUN_LOG_COLUMNS: list[tuple[str, str, str]] = [
 RUN_LOG_NAMES = [name for name, _, _ in RUN_LOG_COLUMNS]
 
 
+def restrict_umask() -> None:
+    """Create every file of the job 0600 (and folders 0700) from now on.
+
+    The build file, dbt's logs and artifacts and runs/ can hold what only
+    engineers may read; the published file gets its own mode explicitly.
+    """
+    previous = os.umask(0o077)
+    if not _STARTING_UMASK:
+        _STARTING_UMASK.append(previous)
+
+
+def starting_umask() -> int:
+    """The umask the job was started with."""
+    if _STARTING_UMASK:
+        return _STARTING_UMASK[0]
+    current = os.umask(0o077)
+    os.umask(current)
+    return current
+
+
 def utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
@@ -132,6 +165,7 @@ def clear_staging(settings: Settings) -> None:
     """Delete what an earlier, unfinished run left beside the published file."""
     remove_file(settings.staging_path)
     remove_file(settings.scratch_path)
+    remove_file(settings.publishing_path)
     settings.staging_state_path.unlink(missing_ok=True)
 
 
@@ -244,6 +278,35 @@ def collect_counts(path: Path) -> dict[str, dict[str, int]]:
         con.close()
 
 
+def materialise_landing(path: Path) -> int:
+    """Turn the landing views that read files into tables; return how many.
+
+    The build file then reads no landing file when engineers open it later
+    (the exports may have changed, or hold what they should not see live).
+    """
+    con = duckdb.connect(str(path))
+    try:
+        views = con.execute(
+            "select schema_name, view_name from duckdb_views() "
+            "where database_name = current_database() and not internal "
+            "and regexp_matches(sql, 'read_(parquet|csv)', 'i') order by 1, 2"
+        ).fetchall()
+        for schema, view in views:
+            relation = f"{_name(schema)}.{_name(view)}"
+            kept = f"{_name(schema)}.{_name('__kept_' + view)}"
+            con.execute(f"create table {kept} as select * from {relation}")
+            con.execute(f"drop view {relation}")
+            con.execute(f"alter table {kept} rename to {_name(view)}")
+            con.execute(
+                f"comment on table {relation} is 'The landing rows as the build "
+                "read them from the landing file (copied after the build).'"
+            )
+        con.execute("checkpoint")
+        return len(views)
+    finally:
+        con.close()
+
+
 def as_of_of(path: Path) -> str | None:
     """The as-of date a built warehouse file reports, if it has one."""
     con = duckdb.connect(str(path), read_only=True)
@@ -321,38 +384,153 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _replace_published(settings: Settings, source: Path) -> None:
-    """Atomically make ``source`` the published warehouse."""
-    published = settings.warehouse_path
+def _replace(source: Path, target: Path) -> None:
+    """Atomically make the checkpointed DuckDB file ``source`` the file ``target``."""
     if source.with_name(source.name + ".wal").exists():
         raise RuntimeError(f"{source} still has a WAL after checkpoint; not publishing")
-    wal = published.with_name(published.name + ".wal")
+    wal = target.with_name(target.name + ".wal")
     if wal.exists():
         # Only this job writes, and never in place; a WAL here was made by a
         # read-write open by someone else. It must not be replayed onto the
         # new file: keep it aside for inspection.
         wal.rename(wal.with_name(f"{wal.name}.orphaned-{utc_now():%Y%m%dT%H%M%S}"))
     _fsync(source)
-    os.replace(source, published)
-    _fsync(published.parent)
+    os.replace(source, target)
+    _fsync(target.parent)
+
+
+def run_log_path(settings: Settings) -> Path:
+    """The file holding the run log: the published one, once there is one."""
+    if settings.warehouse_path.exists():
+        return settings.warehouse_path
+    return settings.unpublished_log_path
+
+
+def published_mode(settings: Settings) -> int:
+    """The published file's mode: CVM_FILE_MODE, else the mode it has now.
+
+    A first publish without CVM_FILE_MODE gets 0666 less the umask the job
+    was started with (0644 under the usual 022).
+    """
+    if settings.file_mode is not None:
+        return settings.file_mode
+    try:
+        return stat.S_IMODE(settings.warehouse_path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~starting_umask()
+
+
+def _give_published_mode(settings: Settings, path: Path) -> None:
+    """The published file's mode (and group, where allowed) for ``path``."""
+    os.chmod(path, published_mode(settings))
+    try:
+        group = settings.warehouse_path.stat().st_gid
+    except FileNotFoundError:
+        return
+    with suppress(OSError):  # not a member of the operator's group: mode only
+        os.chown(path, -1, group)
+
+
+def _copy_marts(build: Path, target: Path) -> None:
+    """Write the marts of ``build`` into the new file ``target``.
+
+    Column types, NOT NULL and the table and column descriptions (comments,
+    which BI tools show) are kept; nothing else of the build is copied.
+    """
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"attach {_literal(build)} as build (read_only)")
+        con.execute("create schema marts")
+        tables = con.execute(
+            "select table_name, comment from duckdb_tables() "
+            "where database_name = 'build' and schema_name = 'marts' order by 1"
+        ).fetchall()
+        for table, comment in tables:
+            columns = con.execute(
+                "select column_name, data_type, is_nullable, comment "
+                "from duckdb_columns() where database_name = 'build' "
+                "and schema_name = 'marts' and table_name = ? order by column_index",
+                [table],
+            ).fetchall()
+            definition = ", ".join(
+                f"{_name(name)} {kind}{'' if nullable else ' not null'}"
+                for name, kind, nullable, _ in columns
+            )
+            relation = f"marts.{_name(table)}"
+            con.execute(f"create table {relation} ({definition})")
+            con.execute(f"insert into {relation} select * from build.{relation}")
+            if comment:
+                con.execute(f"comment on table {relation} is {_literal(comment)}")
+            for name, _, _, described in columns:
+                if described:
+                    con.execute(
+                        f"comment on column {relation}.{_name(name)} "
+                        f"is {_literal(described)}"
+                    )
+        con.execute("detach build")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def _literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _name(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def publish_staging(settings: Settings, rows: list[dict]) -> None:
-    """Write the run log into the audited staging file and publish it."""
-    staging = settings.staging_path
-    _append_run_log(staging, rows, history_from=settings.warehouse_path)
-    _replace_published(settings, staging)
+    """Publish the marts of the audited staging file with the run log.
+
+    The staging file itself is not written to (it stays as audited), and
+    becomes the build file once the new published file is in place.
+    """
+    target = settings.publishing_path
+    remove_file(target)
+    _copy_marts(settings.staging_path, target)
+    _append_run_log(target, rows, history_from=run_log_path(settings))
+    _give_published_mode(settings, target)
+    _replace(target, settings.warehouse_path)
+    keep_build(settings)
+
+
+def keep_build(settings: Settings) -> None:
+    """Keep the published run's staging file as the build file (mode 0600)."""
+    if settings.staging_path.exists():
+        os.chmod(settings.staging_path, 0o600)
+        os.replace(settings.staging_path, settings.build_path)
+        _fsync(settings.build_path.parent)
     settings.staging_state_path.unlink(missing_ok=True)
+    remove_file(settings.unpublished_log_path)
+
+
+def is_published(settings: Settings, run_id: str) -> bool:
+    """Whether the published run log holds run ``run_id`` as published."""
+    return any(
+        row["run_id"] == run_id and row["published"]
+        for row in run_history(settings.warehouse_path)
+    )
 
 
 def record_without_publishing(settings: Settings, rows: list[dict]) -> None:
-    """Append rows to the published run log, leaving its marts as they are."""
+    """Append rows to the run log, leaving the published marts as they are.
+
+    Before anything is published, the rows go to the unpublished run log
+    (created 0600), never to a published file holding only the run log.
+    """
+    target = run_log_path(settings)
     scratch = settings.scratch_path
     remove_file(scratch)
-    if settings.warehouse_path.exists():
-        shutil.copyfile(settings.warehouse_path, scratch)
+    if target.exists():
+        shutil.copyfile(target, scratch)
     _append_run_log(scratch, rows, history_from=None)
-    _replace_published(settings, scratch)
+    if target == settings.warehouse_path:
+        _give_published_mode(settings, scratch)
+    else:
+        os.chmod(scratch, 0o600)
+    _replace(scratch, target)
 
 
 # -- a failure the run log could not take --------------------------------------
@@ -381,7 +559,7 @@ def record_failure_beside_lock(settings: Settings, row: dict) -> None:
         reason = str(row.get("failure_reason"))[:2000]
         slim = {key: row.get(key) for key in RUN_LOG_NAMES if key not in _BULKY}
         data = json.dumps({**slim, "failure_reason": reason}, default=str).encode()
-    fd = os.open(settings.failure_record_path, os.O_WRONLY | os.O_CREAT, 0o644)
+    fd = os.open(settings.failure_record_path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:  # no truncation: the reserved blocks are rewritten, none allocated
         os.pwrite(fd, data.ljust(FAILURE_RECORD_BYTES), 0)
         os.fsync(fd)

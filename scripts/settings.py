@@ -50,6 +50,21 @@ def _as_of_date(value: str) -> str | None:
         ) from None
 
 
+def _file_mode(value: str) -> int | None:
+    """CVM_FILE_MODE: an octal mode such as 0640 (empty: keep the file's)."""
+    if not value.strip():
+        return None
+    try:
+        mode = int(value.strip(), 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777:
+        raise ValueError(
+            f"CVM_FILE_MODE must be an octal file mode such as 0640, got '{value}'"
+        )
+    return mode
+
+
 def _number(env: dict[str, str], name: str, default: str, kind: type = float):
     value = env.get(name, default)
     try:
@@ -80,6 +95,8 @@ class Settings:
     # DuckDB (profiles/profiles.yml): named in out-of-memory failures.
     memory_limit: str = "16GB"
     threads: str = "2"
+    # Mode of the published file (CVM_FILE_MODE, octal); None keeps its mode.
+    file_mode: int | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -96,6 +113,7 @@ class Settings:
             max_quarantine_share=_number(env, "CVM_MAX_QUARANTINE_SHARE", "0.05"),
             memory_limit=env.get("CVM_MEMORY_LIMIT", "16GB"),
             threads=env.get("CVM_THREADS", "2"),
+            file_mode=_file_mode(env.get("CVM_FILE_MODE", "")),
         )
 
     # Files beside the published warehouse. They must share its directory
@@ -126,6 +144,21 @@ class Settings:
     def failure_record_path(self) -> Path:
         """A failed run's row when the run log could not take it (disk full)."""
         return self._sibling("unlogged-failure.json")
+
+    @property
+    def build_path(self) -> Path:
+        """The full build of the published run (staging, quarantine): engineers'."""
+        return self._sibling("build")
+
+    @property
+    def publishing_path(self) -> Path:
+        """The next published file (marts and run log) until its rename."""
+        return self._sibling("publishing")
+
+    @property
+    def unpublished_log_path(self) -> Path:
+        """The run log while nothing is published (a first run failed)."""
+        return self._sibling("unpublished-runs")
 
     @property
     def runs_dir(self) -> Path:

@@ -230,7 +230,8 @@ def test_real_run_publishes_the_warehouse(
     try:
         assert con.sql("select count(*) from marts.dim_customers").fetchone() == (1,)
         as_of = con.sql(
-            "select cast(as_of_date as varchar) from utilities.util_as_of_date"
+            "select cast(as_of_date as varchar) from marts.pipeline_runs "
+            "where published"
         )
         assert as_of.fetchone() == (cvm_env["CVM_AS_OF_DATE"],)
     finally:

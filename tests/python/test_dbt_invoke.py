@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 from landing_fixture import write_minimal_landing
 
-from scripts.dbt_invoke import EXIT_CRASH, EXIT_FAILED, EXIT_OK, exit_code_for, run_dbt
+from scripts.dbt_invoke import (
+    EXIT_CRASH,
+    EXIT_FAILED,
+    EXIT_OK,
+    exit_code_for,
+    mask_raw_lines,
+    run_dbt,
+)
 from scripts.settings import Settings
 
 
@@ -51,3 +59,26 @@ def test_machine_failures_are_crashes_and_data_failures_are_not() -> None:
     assert exit_code_for([test_failed]) == EXIT_FAILED
     assert exit_code_for([test_failed, out_of_memory]) == EXIT_CRASH
     assert exit_code_for(["model x error: IO Error: No space left on device"]) == 2
+
+
+def test_landing_records_are_masked_in_dbts_log_and_run_results(
+    tmp_path: Path,
+) -> None:
+    message = (
+        "Conversion Error: CSV Error on Line: 3\nOriginal Line: c1,"
+        'zz-private@example.com,"Jane \\"Doe\\""\nError when converting column "a"'
+    )
+    log = tmp_path / "dbt.log"
+    log.write_text(message + "\n")
+    results = tmp_path / "run_results.json"
+    results.write_text(json.dumps({"results": [{"message": message}]}))
+
+    for path in (log, results):
+        mask_raw_lines(path)
+
+    assert "zz-private" not in log.read_text()
+    assert "Original Line: <masked" in log.read_text()
+    assert 'converting column "a"' in log.read_text()
+    masked = json.loads(results.read_text())["results"][0]["message"]
+    assert "zz-private" not in masked and "Doe" not in masked
+    assert masked.endswith('Error when converting column "a"')

@@ -12,6 +12,7 @@ import pytest
 from conftest import run_cli
 
 from scripts.generate_landing_data import generate
+from scripts.settings import Settings
 
 PERSONAL_COLUMNS = {"email", "full_name", "phone", "comment"}
 
@@ -29,7 +30,10 @@ def built(
     # the whole job: build, validate (dbt tests and expectations), publish
     result = run_cli("run", landing=landing, warehouse=warehouse)
     assert result.exit_code == 0, result.output[-4000:]
-    con = duckdb.connect(str(warehouse), read_only=True)
+    # the build file: landing, staging and intermediates (the published file
+    # holds the marts only)
+    build = Settings(landing_dir=landing, warehouse_path=warehouse).build_path
+    con = duckdb.connect(str(build), read_only=True)
     yield manifest, con
     con.close()
 

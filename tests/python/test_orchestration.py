@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -75,11 +76,18 @@ def _query(path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+# the as-of date of the published marts: the run that published them says it
+PUBLISHED_AS_OF = (
+    "select as_of_date from marts.pipeline_runs where published "
+    "order by finished_at desc limit 1"
+)
+
+
 def _marts_fingerprint(path: Path) -> list[tuple]:
     """What BI sees in the marts: as-of date and a hash of key marts."""
     return _query(
         path,
-        "select (select as_of_date from utilities.util_as_of_date), "
+        f"select ({PUBLISHED_AS_OF}), "
         "(select sum(hash(customer_id, current_mrr, value_tier)) "
         "from marts.dim_customers), "
         "(select sum(hash(month_start, segment, closing_mrr)) "
@@ -175,21 +183,23 @@ def _run_on_broken_landing(
 def test_failing_dbt_test_publishes_nothing(
     published: Path, landing: Path, tmp_path: Path
 ) -> None:
-    # an account exported without its extraction time: not_null test fails
+    # a version priced below zero: nothing in the contract forbids it, so it
+    # is not quarantined, but the mart's MRR turns negative and its test fails
     warehouse, failed = _run_on_broken_landing(
         published,
         landing,
         tmp_path,
-        "crm_accounts",
-        "select * replace (case when account_id = (select min(account_id) from {t}) "
-        "then null else _extracted_at end as _extracted_at) from {t}",
+        "billing_subscription_versions",
+        "select * replace (case when version_id = (select min(version_id) from {t}) "
+        "then -abs(unit_price) - 100 else unit_price end as unit_price) from {t}",
     )
 
     assert "FAILED in build" in failed
-    assert "not_null_stg_crm__accounts__extracted_at" in failed
+    test = "expression_is_true_fct_customer_mrr_monthly"
+    assert test in failed and "on fct_customer_mrr_monthly" in failed
     last = _runs(warehouse)[-1]
     assert last["failed_step"] == "build"
-    assert "not_null_stg_crm__accounts__extracted_at" in last["failure_reason"]
+    assert test in last["failure_reason"]
 
 
 def test_failing_expectation_publishes_nothing(
@@ -498,6 +508,59 @@ def test_kill_9_at_any_moment_of_publish_leaves_old_or_new_and_converges(
         assert statuses in ([], ["abandoned"])
 
 
+def test_publish_keeps_the_operators_mode_or_sets_cvm_file_mode(
+    staged: dict[str, Path], landing: Path
+) -> None:
+    warehouse = _restore(staged, "validate")
+    os.chmod(warehouse, 0o600)  # the operator's choice
+
+    result = run_cli("publish", landing=landing, warehouse=warehouse)
+
+    assert result.exit_code == 0, result.output[-3000:]
+    assert stat.S_IMODE(warehouse.stat().st_mode) == 0o600
+    build = Settings(Path(), warehouse).build_path
+    assert stat.S_IMODE(build.stat().st_mode) == 0o600
+
+    warehouse = _restore(staged, "validate")
+    result = run_cli(
+        "publish", landing=landing, warehouse=warehouse, CVM_FILE_MODE="0640"
+    )
+
+    assert result.exit_code == 0, result.output[-3000:]
+    assert stat.S_IMODE(warehouse.stat().st_mode) == 0o640
+
+
+def test_a_failed_first_run_publishes_nothing_and_is_logged_at_the_first_publish(
+    staged: dict[str, Path], landing: Path, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "warehouse" / "cvm.duckdb"
+    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
+    empty = tmp_path / "exports"
+    empty.mkdir()
+
+    failed = run_cli("run", landing=empty, warehouse=warehouse)
+
+    assert failed.exit_code == 1, failed.output[-3000:]
+    # BI finds no file, not a file with a run log and no marts
+    assert not warehouse.exists()
+    status = run_cli("status", landing=landing, warehouse=warehouse)
+    assert status.exit_code == 2, status.output
+    assert "Nothing published yet." in status.output
+    assert "failed" in status.output and "landing" in status.output
+
+    # the first run that publishes carries the failed run into the run log
+    for path in staged["validate"].iterdir():
+        shutil.copy2(path, warehouse.parent / path.name)
+    published = run_cli("publish", landing=landing, warehouse=warehouse)
+
+    assert published.exit_code == 0, published.output[-3000:]
+    assert sorted((run["status"], run["published"]) for run in _runs(warehouse)) == [
+        ("failed", False),
+        ("success", True),
+    ]
+    assert not settings.unpublished_log_path.exists()
+
+
 # -- readers and the lock -------------------------------------------------------
 
 READER = """
@@ -641,9 +704,7 @@ def test_backfill_over_three_as_of_dates_logs_three_runs_and_keeps_the_last(
     ]
     assert {run["status"] for run in backfills} == {"success"}
     assert len({run["run_id"] for run in backfills}) == 3
-    assert _query(warehouse, "select as_of_date from utilities.util_as_of_date") == [
-        (AS_OF,)
-    ]
+    assert _query(warehouse, PUBLISHED_AS_OF) == [(AS_OF,)]
     assert _query(
         warehouse, "select max(month_start) from marts.fct_mrr_movements"
     ) == [(datetime.date(2026, 10, 1),)]
