@@ -184,7 +184,8 @@ def test_failing_dbt_test_publishes_nothing(
     published: Path, landing: Path, tmp_path: Path
 ) -> None:
     # a version priced below zero: nothing in the contract forbids it, so it
-    # is not quarantined, but the mart's MRR turns negative and its test fails
+    # is not quarantined, but its MRR turns negative and the test on the
+    # priced versions fails
     warehouse, failed = _run_on_broken_landing(
         published,
         landing,
@@ -195,8 +196,9 @@ def test_failing_dbt_test_publishes_nothing(
     )
 
     assert "FAILED in build" in failed
-    test = "expression_is_true_fct_customer_mrr_monthly"
-    assert test in failed and "on fct_customer_mrr_monthly" in failed
+    test = "expression_is_true_int_subscription_versions_priced_native_mrr"
+    assert test in failed
+    assert "on int_subscription_versions_priced.native_mrr fail" in failed
     last = _runs(warehouse)[-1]
     assert last["failed_step"] == "build"
     assert test in last["failure_reason"]
