@@ -7,7 +7,8 @@
     first month (t = 1: a customer may already leave before it). Margin is
     the trailing-12-month gross profit / 12, negative margins kept. The
     same sum on net revenue, and sum of (1 - h)^t, the expected remaining
-    months. -#}
+    months. Amounts and months are stored as decimal(38, 10), like every
+    amount of the warehouse. -#}
 
 with
 
@@ -86,13 +87,17 @@ final as (
         customer_id,
         cast(churn_probability as double) as churn_probability,
         cast(monthly_hazard as double) as monthly_hazard,
-        cast(margin_monthly as double) as margin_monthly,
-        cast(revenue_monthly as double) as revenue_monthly,
-        cast(sum(margin_monthly * survival / discount_factor) as double)
-            as lifetime_value,
-        cast(sum(revenue_monthly * survival / discount_factor) as double)
-            as revenue_lifetime_value,
-        cast(sum(survival) as double) as expected_remaining_months
+        cast(margin_monthly as decimal(38, 10)) as margin_monthly,
+        cast(revenue_monthly as decimal(38, 10)) as revenue_monthly,
+        cast(
+            sum(margin_monthly * survival / discount_factor)
+            as decimal(38, 10)
+        ) as lifetime_value,
+        cast(
+            sum(revenue_monthly * survival / discount_factor)
+            as decimal(38, 10)
+        ) as revenue_lifetime_value,
+        cast(sum(survival) as decimal(38, 10)) as expected_remaining_months
     from per_month
     group by 1, 2, 3, 4, 5
 

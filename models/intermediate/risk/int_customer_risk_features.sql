@@ -496,8 +496,12 @@ final as (
         ) }} as {{ dbt.type_int() }}) as months_to_contract_end,
         cast(
             coalesce(
-                windowed.next_contract_end_date <= cast({{ dbt.dateadd(
-                    'month', var('risk_horizon_months'), 'windowed.measured_on'
+                windowed.next_contract_end_date <= cast({{ dbt.last_day(
+                    dbt.dateadd(
+                        'month', var('risk_horizon_months'),
+                        'windowed.month_start'
+                    ),
+                    'month'
                 ) }} as date),
                 false
             ) as {{ dbt.type_boolean() }}

@@ -120,7 +120,8 @@ final as (
         ) as profitability_group,
         cast(as_of_risk.churn_probability as double) as churn_probability,
         cast(as_of_risk.risk_band as {{ dbt.type_string() }}) as risk_band,
-        cast(lifetime_values.lifetime_value as double) as lifetime_value
+        cast(lifetime_values.lifetime_value as decimal(38, 10))
+            as lifetime_value
     from customers
     left join activity
         on customers.customer_id = activity.customer_id

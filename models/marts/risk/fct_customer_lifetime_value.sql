@@ -33,12 +33,12 @@ final as (
         cast(customers.current_mrr as decimal(38, 10)) as current_mrr,
         cast(values_.churn_probability as double) as churn_probability,
         cast(values_.monthly_hazard as double) as monthly_hazard,
-        cast(values_.margin_monthly as double) as margin_monthly,
-        cast(values_.revenue_monthly as double) as revenue_monthly,
-        cast(values_.lifetime_value as double) as lifetime_value,
-        cast(values_.revenue_lifetime_value as double)
+        cast(values_.margin_monthly as decimal(38, 10)) as margin_monthly,
+        cast(values_.revenue_monthly as decimal(38, 10)) as revenue_monthly,
+        cast(values_.lifetime_value as decimal(38, 10)) as lifetime_value,
+        cast(values_.revenue_lifetime_value as decimal(38, 10))
             as revenue_lifetime_value,
-        cast(values_.expected_remaining_months as double)
+        cast(values_.expected_remaining_months as decimal(38, 10))
             as expected_remaining_months
     from values_
     inner join customers
