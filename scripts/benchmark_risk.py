@@ -10,8 +10,8 @@ Accuracy (``--sizes``): for each size the generator writes clean landing data
 with product usage over the whole history (``--usage-days`` = 31 x months)
 and, outside the landing directory, its latent churn signals
 (``--latent-out``). ``dbt seed`` and ``dbt run`` build the risk features,
-labels and the walk-forward backtest (``+int_risk_backtest_metrics``) into a fresh DuckDB
-file. Printed: the chosen model's backtest AUC, top-decile lift and Brier
+labels and the walk-forward backtest (``+int_risk_backtest_metrics``) into
+a fresh DuckDB file. Printed: the chosen model's backtest AUC, top-decile lift and Brier
 score (means over the backtest months), next to the ceiling: the same two
 model families, same backtest months, same observations and labels, fitted
 on the generator's true signals (health, its 3-month trend, detractor,

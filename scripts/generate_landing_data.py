@@ -3612,7 +3612,6 @@ def build_manifest(p: Params, w: World, wr: Writer, fmt: str) -> dict:
     }
 
 
-
 # ------------------------------------------------------------ latent signals
 def latent_signals(p: Params, w: World, id_width: int) -> pa.Table:
     """The signals churn was drawn from, per customer and month end.
