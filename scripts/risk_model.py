@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -163,6 +164,22 @@ def chosen_model(metrics) -> str:
     return rows[0][0] if rows else LOGISTIC
 
 
+class EmptyColumnsToZero(TransformerMixin, BaseEstimator):
+    """Set columns that were entirely missing in training to 0.
+
+    The boosted model reads NaN as missing but cannot bin a column with no
+    value at all (usage before any usage export): such a column carries no
+    information, so it becomes a constant.
+    """
+
+    def fit(self, x: pd.DataFrame, y=None) -> EmptyColumnsToZero:
+        self.empty_ = [c for c in x.columns if x[c].isna().all()]
+        return self
+
+    def transform(self, x: pd.DataFrame) -> pd.DataFrame:
+        return x.fillna({c: 0.0 for c in self.empty_}) if self.empty_ else x
+
+
 def make_model(name: str) -> Pipeline | HistGradientBoostingClassifier:
     """An unfitted model of the family `name` (fixed seeds)."""
     if name == LOGISTIC:
@@ -174,14 +191,22 @@ def make_model(name: str) -> Pipeline | HistGradientBoostingClassifier:
             ]
         )
     if name == BOOSTING:
-        return HistGradientBoostingClassifier(
-            learning_rate=0.08,
-            max_iter=100,
-            max_leaf_nodes=15,
-            min_samples_leaf=80,
-            l2_regularization=1.0,
-            early_stopping=False,
-            random_state=SEED,
+        return Pipeline(
+            [
+                ("empty", EmptyColumnsToZero()),
+                (
+                    "model",
+                    HistGradientBoostingClassifier(
+                        learning_rate=0.08,
+                        max_iter=100,
+                        max_leaf_nodes=15,
+                        min_samples_leaf=80,
+                        l2_regularization=1.0,
+                        early_stopping=False,
+                        random_state=SEED,
+                    ),
+                ),
+            ]
         )
     raise ValueError(f"unknown model {name!r}")
 

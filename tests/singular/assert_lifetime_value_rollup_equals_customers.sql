@@ -34,15 +34,15 @@ rollup_rows as (
 compared as (
 
     select
+        customers.customers as expected_customers,
+        rollup_rows.customers as rollup_customers,
+        customers.lifetime_value as expected_lifetime_value,
+        rollup_rows.lifetime_value as rollup_lifetime_value,
         coalesce(customers.segment, rollup_rows.segment) as segment,
         coalesce(customers.value_tier, rollup_rows.value_tier) as value_tier,
         coalesce(
             customers.acquisition_channel, rollup_rows.acquisition_channel
-        ) as acquisition_channel,
-        customers.customers as expected_customers,
-        rollup_rows.customers as rollup_customers,
-        customers.lifetime_value as expected_lifetime_value,
-        rollup_rows.lifetime_value as rollup_lifetime_value
+        ) as acquisition_channel
     from customers
     full outer join rollup_rows
         on

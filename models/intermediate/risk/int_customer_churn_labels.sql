@@ -43,7 +43,7 @@ first_churn_in_horizon as (
     inner join churns
         on
             observations.customer_id = churns.customer_id
-            and churns.churn_month > observations.observation_month
+            and observations.observation_month < churns.churn_month
             and churns.churn_month <= cast({{ dbt.dateadd(
                 'month', var('risk_horizon_months'),
                 'observations.observation_month'

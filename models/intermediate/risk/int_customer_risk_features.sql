@@ -292,10 +292,10 @@ versions_in_force as (
     inner join {{ ref('int_subscription_versions_priced') }} as versions
         on
             grid.customer_id = versions.customer_id
-            and versions.valid_from <= grid.measured_on
+            and grid.measured_on >= versions.valid_from
             and (
                 versions.valid_to is null
-                or versions.valid_to > grid.measured_on
+                or grid.measured_on < versions.valid_to
             )
     group by 1, 2
 
@@ -323,7 +323,7 @@ latest_nps as (
         on
             grid.customer_id = responses.customer_id
             and responses.activity_type = 'nps_response'
-            and responses.activity_date <= grid.measured_on
+            and grid.measured_on >= responses.activity_date
             and responses.activity_date > cast(
                 {{ dbt.dateadd('day', -365, 'grid.measured_on') }} as date
             )
@@ -342,7 +342,7 @@ monthly as (
         case
             when grid.month_start >= usage_coverage.first_usage_month
                 then
-                    coalesce(usage.key_actions, 0)
+                    coalesce(usage_monthly.key_actions, 0)
                     / (
                         cast(
                             {{ dbt.datediff(
@@ -372,10 +372,10 @@ monthly as (
         on
             grid.customer_id = versions_in_force.customer_id
             and grid.month_start = versions_in_force.month_start
-    left join {{ ref('int_customer_usage_monthly') }} as usage
+    left join {{ ref('int_customer_usage_monthly') }} as usage_monthly
         on
-            grid.customer_id = usage.customer_id
-            and grid.month_start = usage.month_start
+            grid.customer_id = usage_monthly.customer_id
+            and grid.month_start = usage_monthly.month_start
     left join events_monthly
         on
             grid.customer_id = events_monthly.customer_id

@@ -24,20 +24,23 @@ ranked as (
         *,
         -- average rank of the probability among the month's rows (ties
         -- share the mean of their ranks)
-        rank() over (
-            partition by observation_month, model_name
-            order by churn_probability
-        )
-        + (
-            count(*) over (
-                partition by observation_month, model_name, churn_probability
+        rank()
+            over (
+                partition by observation_month, model_name
+                order by churn_probability
             )
+        + (
+            count(*)
+                over (
+                    partition by
+                        observation_month, model_name, churn_probability
+                )
             - 1
         )
         / 2.0 as probability_rank,
         ntile(10) over (
             partition by observation_month, model_name
-            order by churn_probability desc, customer_id
+            order by churn_probability desc, customer_id asc
         ) as decile
     from predictions
 
@@ -51,7 +54,8 @@ summed as (
         count(*) as customers_scored,
         sum(churned) as churners,
         sum(churned * probability_rank) as churner_rank_sum,
-        sum(case when decile = 1 then churned else 0 end) as top_decile_churners,
+        sum(case when decile = 1 then churned else 0 end)
+            as top_decile_churners,
         sum(case when decile = 1 then 1 else 0 end) as top_decile_customers,
         avg(
             (churn_probability - churned) * (churn_probability - churned)
@@ -68,6 +72,7 @@ metrics as (
         model_name,
         cast(customers_scored as {{ dbt.type_bigint() }}) as customers_scored,
         cast(churners as {{ dbt.type_bigint() }}) as churners,
+        cast(brier_score as double) as brier_score,
         cast(churners as double) / customers_scored as base_rate,
         case
             when churners > 0 and churners < customers_scored
@@ -83,8 +88,7 @@ metrics as (
                 then
                     (cast(top_decile_churners as double) / top_decile_customers)
                     / (cast(churners as double) / customers_scored)
-        end as top_decile_lift,
-        cast(brier_score as double) as brier_score
+        end as top_decile_lift
     from summed
 
 ),

@@ -25,7 +25,8 @@ final as (
         cast(sum(current_mrr) as decimal(38, 10)) as current_mrr,
         cast(sum(margin_monthly) as decimal(38, 10)) as margin_monthly,
         cast(sum(lifetime_value) as decimal(38, 10)) as lifetime_value,
-        cast(sum(revenue_lifetime_value) as decimal(38, 10)) as revenue_lifetime_value,
+        cast(sum(revenue_lifetime_value) as decimal(38, 10))
+            as revenue_lifetime_value,
         cast(avg(lifetime_value) as decimal(38, 10)) as mean_lifetime_value,
         cast(avg(expected_remaining_months) as decimal(38, 10))
             as mean_expected_remaining_months,

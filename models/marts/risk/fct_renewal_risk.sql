@@ -34,7 +34,7 @@ value_tiers as (
     inner join {{ ref('fct_customer_value_scores') }} as value_scores
         on
             scores.customer_id = value_scores.customer_id
-            and value_scores.snapshot_month <= scores.observation_month
+            and scores.observation_month >= value_scores.snapshot_month
 
 ),
 
