@@ -352,6 +352,8 @@ monthly as (
                     )
                     / nullif(versions_in_force.seats, 0)
         end as usage_per_seat_day,
+        case when grid.movement = 'contraction' then 1 else 0 end
+            as contractions,
         coalesce(events_monthly.tickets_opened, 0) as tickets_opened,
         coalesce(events_monthly.urgent_tickets, 0) as urgent_tickets,
         coalesce(events_monthly.open_ticket_change, 0) as open_ticket_change,
@@ -390,86 +392,28 @@ windowed as (
         lag(monthly.mrr, 3) over (
             partition by monthly.customer_id order by monthly.month_start
         ) as mrr_3_months_before,
-        sum(case when monthly.movement = 'contraction' then 1 else 0 end) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 2 preceding and current row
-        ) as contractions_3m,
+        {{ trailing_sum('monthly.contractions', 3) }} as contractions_3m,
         avg(monthly.usage_per_seat_day) over (
             partition by monthly.customer_id
             order by monthly.month_start
             rows between 3 preceding and 1 preceding
         ) as usage_per_seat_day_prior_3m,
-        sum(monthly.urgent_tickets) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 5 preceding and current row
-        ) as urgent_tickets_6m,
-        sum(monthly.tickets_opened) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 5 preceding and current row
-        ) as tickets_6m,
-        sum(monthly.open_ticket_change) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between unbounded preceding and current row
-        ) as open_tickets,
-        sum(monthly.csat_score_sum) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 5 preceding and current row
-        ) as csat_score_sum_6m,
-        sum(monthly.csat_responses) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 5 preceding and current row
-        ) as csat_responses_6m,
-        sum(monthly.late_invoices) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 5 preceding and current row
-        ) as late_invoices_6m,
-        sum(monthly.late_invoices) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 11 preceding and current row
-        ) as late_invoices_12m,
-        sum(monthly.checked_invoices) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 11 preceding and current row
-        ) as checked_invoices_12m,
-        sum(monthly.failed_payments) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 5 preceding and current row
-        ) as failed_payments_6m,
-        sum(monthly.days_to_pay_sum) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 5 preceding and current row
-        ) as days_to_pay_sum_6m,
-        sum(monthly.paid_invoices) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 5 preceding and current row
-        ) as paid_invoices_6m,
-        sum(monthly.engagement_activities) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 2 preceding and current row
-        ) as engagement_activities_3m,
-        sum(monthly.referrals_made) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between unbounded preceding and current row
-        ) as referrals_to_date,
-        sum(monthly.feedback_given) over (
-            partition by monthly.customer_id
-            order by monthly.month_start
-            rows between 11 preceding and current row
-        ) as feedback_12m
+        {{ trailing_sum('monthly.urgent_tickets', 6) }} as urgent_tickets_6m,
+        {{ trailing_sum('monthly.tickets_opened', 6) }} as tickets_6m,
+        {{ trailing_sum('monthly.open_ticket_change', none) }} as open_tickets,
+        {{ trailing_sum('monthly.csat_score_sum', 6) }} as csat_score_sum_6m,
+        {{ trailing_sum('monthly.csat_responses', 6) }} as csat_responses_6m,
+        {{ trailing_sum('monthly.late_invoices', 6) }} as late_invoices_6m,
+        {{ trailing_sum('monthly.late_invoices', 12) }} as late_invoices_12m,
+        {{ trailing_sum('monthly.checked_invoices', 12) }}
+            as checked_invoices_12m,
+        {{ trailing_sum('monthly.failed_payments', 6) }} as failed_payments_6m,
+        {{ trailing_sum('monthly.days_to_pay_sum', 6) }} as days_to_pay_sum_6m,
+        {{ trailing_sum('monthly.paid_invoices', 6) }} as paid_invoices_6m,
+        {{ trailing_sum('monthly.engagement_activities', 3) }}
+            as engagement_activities_3m,
+        {{ trailing_sum('monthly.referrals_made', none) }} as referrals_to_date,
+        {{ trailing_sum('monthly.feedback_given', 12) }} as feedback_12m
     from monthly
 
 ),
