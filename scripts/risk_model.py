@@ -267,7 +267,17 @@ def backtest(
     model_name, churn_probability, is_churned.
     """
     y = np.asarray(y, dtype=int)
-    frames = []
+    frames = [
+        pd.DataFrame(
+            {
+                "position": pd.Series(dtype="int64"),
+                "observation_month": pd.Series(dtype="datetime64[ns]"),
+                "model_name": pd.Series(dtype="string"),
+                "churn_probability": pd.Series(dtype="float64"),
+                "is_churned": pd.Series(dtype="int64"),
+            }
+        )
+    ]  # so that no backtest month (too little history) gives an empty frame
     for month in backtest_months:
         train = (horizon_end_month <= month).to_numpy()
         test = (observation_month == month).to_numpy()

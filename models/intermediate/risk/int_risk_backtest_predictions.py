@@ -31,8 +31,11 @@ def model(dbt, session):
     return pd.DataFrame(
         {
             "observation_month": pd.to_datetime(scored["observation_month"]),
-            "customer_id": data["customer_id"].to_numpy()[scored["position"]],
-            "model_name": scored["model_name"],
+            "customer_id": pd.array(
+                data["customer_id"].to_numpy()[scored["position"].to_numpy()],
+                dtype="string",
+            ),
+            "model_name": pd.array(scored["model_name"], dtype="string"),
             "churn_probability": scored["churn_probability"].astype(float),
             "is_churned": scored["is_churned"].astype(bool),
         }

@@ -34,30 +34,29 @@ def model(dbt, session):
     x = feature_matrix(data)
     labelled = data["is_labelled"].to_numpy(dtype=bool)
     y = data.loc[labelled, "is_churned_within_horizon"].astype(int).to_numpy()
-    months = sorted(data["observation_month"].unique())
-    first_scored = months[-(history + horizon) :][0]
-    scoring = (data["observation_month"] >= first_scored).to_numpy()
+    months = sorted(data["observation_month"].unique())[-(history + horizon) :]
+    scoring = data["observation_month"].isin(months).to_numpy()
     linear = fit(LOGISTIC, x[labelled], y, max_rows)
     best = linear if chosen == LOGISTIC else fit(chosen, x[labelled], y, max_rows)
     xs = x[scoring]
     probability = predict(best, xs)
-    if hasattr(linear, "named_steps"):
+    if hasattr(linear, "named_steps") and len(xs):
         names, values = top_drivers(linear_contributions(linear, xs), list(FEATURES))
-    else:  # a single class: no model, no drivers
+    else:  # nothing to score, or a single class: no model, no drivers
         names = np.full((len(xs), 3), None, dtype=object)
         values = np.full((len(xs), 3), np.nan)
     scored = data.loc[scoring, ["customer_id", "observation_month"]]
     return pd.DataFrame(
         {
-            "customer_id": scored["customer_id"].to_numpy(),
+            "customer_id": pd.array(scored["customer_id"], dtype="string"),
             "observation_month": pd.to_datetime(scored["observation_month"]).to_numpy(),
             "churn_probability": probability.astype(float),
-            "model_name": chosen,
-            "driver_1": names[:, 0],
+            "model_name": pd.array([chosen] * len(xs), dtype="string"),
+            "driver_1": pd.array(names[:, 0], dtype="string"),
             "driver_1_contribution": values[:, 0].astype(float),
-            "driver_2": names[:, 1],
+            "driver_2": pd.array(names[:, 1], dtype="string"),
             "driver_2_contribution": values[:, 1].astype(float),
-            "driver_3": names[:, 2],
+            "driver_3": pd.array(names[:, 2], dtype="string"),
             "driver_3_contribution": values[:, 2].astype(float),
         }
     )
