@@ -119,6 +119,7 @@ def mart_assets(row_counts: dict[str, tuple[int, int]]) -> list[Asset]:
                 x.ExpectColumnValuesToBeInSet(
                     column="lifecycle_stage", value_set=STAGES
                 ),
+                between("churn_probability", **RATE),
             ],
         ),
         _mart(
@@ -296,6 +297,73 @@ def mart_assets(row_counts: dict[str, tuple[int, int]]) -> list[Asset]:
                     column="lifecycle_stage", value_set=STAGES
                 ),
                 between("days_since_start", min_value=0),
+            ],
+        ),
+        _mart(
+            "fct_renewal_risk",
+            ["snapshot_month", "customer_id"],
+            [
+                x.ExpectTableRowCountToBeBetween(min_value=1),
+                between("churn_probability", **RATE),
+                between("mrr", min_value=0, strict_min=True),
+                between("mrr_at_risk", min_value=0),
+            ],
+        ),
+        _mart(
+            "fct_renewal_risk_backtest",
+            ["observation_month", "model_name"],
+            [
+                x.ExpectTableRowCountToBeBetween(min_value=1),
+                between("auc", **RATE),
+                between("base_rate", **RATE),
+                between("brier_score", **RATE),
+                between("top_decile_lift", min_value=0),
+            ],
+        ),
+        Asset(
+            "fct_renewal_risk_backtest__chosen",
+            "select model_name, avg(auc) as mean_auc "
+            "from marts.fct_renewal_risk_backtest where is_chosen group by 1",
+            ["model_name"],
+            [
+                # one chosen family, ranking better than a coin toss
+                x.ExpectTableRowCountToEqual(value=1),
+                between("mean_auc", min_value=0.5, max_value=1),
+            ],
+        ),
+        _mart(
+            "fct_renewal_risk_calibration",
+            ["model_name", "decile"],
+            [
+                between("mean_predicted_probability", **RATE),
+                between("observed_churn_rate", **RATE),
+            ],
+        ),
+        _mart(
+            "fct_renewal_drivers",
+            ["feature"],
+            [
+                x.ExpectTableRowCountToBeBetween(min_value=1),
+                between("churn_rate_high", **RATE),
+                between("churn_rate_low", **RATE),
+            ],
+        ),
+        _mart(
+            "fct_surprise_non_renewals",
+            ["month_start", "segment"],
+            [
+                between("surprise_non_renewals", min_value=0),
+                between("at_risk_customers", min_value=0),
+                between("mrr_at_risk", min_value=0),
+            ],
+        ),
+        _mart(
+            "fct_customer_lifetime_value",
+            ["customer_id"],
+            [
+                between("churn_probability", **RATE),
+                between("monthly_hazard", **RATE),
+                between("expected_remaining_months", min_value=0, max_value=1200),
             ],
         ),
     ]

@@ -4,10 +4,16 @@ Usage::
 
     python scripts/generate_landing_data.py --customers 300 --months 24 --seed 1 \\
         --out data/raw --format parquet [--dirty] [--as-of 2026-10-31] \\
-        [--usage-days 90] [--quiet]
+        [--usage-days 90] [--latent-out latent.parquet] [--quiet]
 
 or, from Python, ``generate(customers, months, seed, out, fmt, dirty, as_of,
-usage_days)``, which returns the manifest it also writes to ``<out>/_manifest.json``.
+usage_days, latent_out)``, which returns the manifest it also writes to
+``<out>/_manifest.json``.
+
+``--latent-out`` also writes the latent signals that drove churn, one row per
+customer and month end (``write_latent_signals``), to a parquet file that must
+lie outside the landing directory: ground truth for the renewal-risk benchmark,
+never something the warehouse reads.
 
 Writes all 19 tables of ``docs/landing_contract.md``. Parquet output is one
 ``<table>.parquet`` per table, except ``product_usage_daily`` and
@@ -102,6 +108,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 GENERATOR_VERSION = 1
 REPORTING_CURRENCY = "USD"
@@ -3605,6 +3612,48 @@ def build_manifest(p: Params, w: World, wr: Writer, fmt: str) -> dict:
     }
 
 
+# ------------------------------------------------------------ latent signals
+def latent_signals(p: Params, w: World, id_width: int) -> pa.Table:
+    """The signals churn was drawn from, per customer and month end.
+
+    Call it right after the subscriptions are simulated (later stages trim the
+    NPS arrays ``churn_features`` reads).
+
+    One row per customer and month of history from the customer's first month
+    (the month's last day, or the as-of date): latent health, its 3-month
+    trend, detractor / promoter (last NPS answer within 365 days), urgent
+    tickets in the past 180 days, the chronic late-payer flag, the segment's
+    churn offset and the churn logit without the product-family term (the
+    inputs of ``churn_logit``).
+    """
+    g = p.months
+    ends = np.minimum(w.ms[1 : g + 1] - 1, p.as_of)
+    starts = w.ms[:g]
+    cust = np.repeat(np.arange(w.n), g)
+    day = np.tile(ends, w.n)
+    keep = (w.start[cust] <= day) & ~w.is_test[cust]
+    cust, day, mstart = cust[keep], day[keep], np.tile(starts, w.n)[keep]
+    f = churn_features(w, cust, day)
+    seg_offset = SEG_CHURN_OFFSET[w.seg[cust]]
+    logit = churn_logit(w, cust, np.zeros(len(cust), dtype=np.int64), f)
+    ids = np.char.add("cus_", np.char.zfill((cust + 1).astype(str), id_width))
+    return pa.table(
+        {
+            "customer_id": pa.array(ids, pa.string()),
+            "month_start": pa.array(mstart.astype("datetime64[D]")),
+            "observed_on": pa.array(day.astype("datetime64[D]")),
+            "health": pa.array(f["h"].astype(np.float64)),
+            "health_trend_3m": pa.array(f["dh"].astype(np.float64)),
+            "is_detractor": pa.array(f["detractor"]),
+            "is_promoter": pa.array(f["promoter"]),
+            "urgent_tickets_180d": pa.array(f["urgent"].astype(np.int64)),
+            "is_late_payer": pa.array(f["late"]),
+            "segment_churn_offset": pa.array(seg_offset.astype(np.float64)),
+            "churn_logit": pa.array(logit.astype(np.float64)),
+        }
+    )
+
+
 # ------------------------------------------------------------------------ API
 def generate(
     customers: int,
@@ -3615,8 +3664,13 @@ def generate(
     dirty: bool = False,
     as_of: str | dt.date = DEFAULT_AS_OF,
     usage_days: int = 90,
+    latent_out: str | Path | None = None,
 ) -> dict:
-    """Write all landing tables and `_manifest.json` to `out`; return the manifest."""
+    """Write all landing tables and `_manifest.json` to `out`; return the manifest.
+
+    With `latent_out`, also write the latent churn signals there (parquet);
+    it must not lie inside `out`, which holds only landing tables.
+    """
     if customers < 50:
         raise ValueError(
             "--customers must be at least 50 (every planted trait needs one)"
@@ -3633,6 +3687,13 @@ def generate(
         raise ValueError(f"--as-of must be a date YYYY-MM-DD ({exc})") from None
     p = Params(customers, months, seed, _day(as_of_d), usage_days, dirty)
     out = Path(out)
+    if latent_out is not None:
+        latent_out = Path(latent_out)
+        if latent_out.resolve().is_relative_to(out.resolve()):
+            raise ValueError(
+                "--latent-out must lie outside the landing directory "
+                "(the warehouse must never read the ground truth)"
+            )
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     w = World(p)
@@ -3660,6 +3721,7 @@ def generate(
     build_lifecycle(p, w)
     wr.set_width("sub", w.n_subs)
     subs = build_subscriptions(p, w)
+    latent = None if latent_out is None else latent_signals(p, w, wr.width["cus"])
     customer_spans(p, w)
     build_referrals(p, w)
     step("billing")
@@ -3693,6 +3755,11 @@ def generate(
     build_crm(p, w, wr, br)
     step("usage")
     build_usage(p, w, wr, br)
+    if latent is not None:
+        step("latent signals")
+        latent_out.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(latent, latent_out)
+        del latent
     step("manifest")
     manifest = build_manifest(p, w, wr, fmt)
     with open(out / "_manifest.json", "w", encoding="utf-8") as fh:
@@ -3716,6 +3783,11 @@ def main(argv: list[str] | None = None) -> int:
         "--as-of", default=DEFAULT_AS_OF, help="YYYY-MM-DD (default %(default)s)"
     )
     ap.add_argument("--usage-days", type=int, default=90)
+    ap.add_argument(
+        "--latent-out",
+        help="also write the latent churn signals per customer and month to "
+        "this parquet file (outside --out)",
+    )
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = ap.parse_args(argv)
     global VERBOSE
@@ -3730,6 +3802,7 @@ def main(argv: list[str] | None = None) -> int:
             args.dirty,
             args.as_of,
             args.usage_days,
+            args.latent_out,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

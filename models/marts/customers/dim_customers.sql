@@ -61,6 +61,29 @@ latest_value_tier as (
 
 ),
 
+as_of_risk as (
+
+    select
+        customer_id,
+        churn_probability,
+        risk_band
+    from {{ ref('int_risk_scores_banded') }}
+    where
+        observation_month = cast(
+            {{ dbt.date_trunc('month', as_of_date()) }} as date
+        )
+
+),
+
+lifetime_values as (
+
+    select
+        customer_id,
+        lifetime_value
+    from {{ ref('int_customer_lifetime_value') }}
+
+),
+
 final as (
 
     select
@@ -94,7 +117,11 @@ final as (
         cast(
             latest_profitability.profitability_group
             as {{ dbt.type_string() }}
-        ) as profitability_group
+        ) as profitability_group,
+        cast(as_of_risk.churn_probability as double) as churn_probability,
+        cast(as_of_risk.risk_band as {{ dbt.type_string() }}) as risk_band,
+        cast(lifetime_values.lifetime_value as decimal(38, 10))
+            as lifetime_value
     from customers
     left join activity
         on customers.customer_id = activity.customer_id
@@ -106,6 +133,10 @@ final as (
         on customers.customer_id = latest_value_tier.customer_id
     left join as_of_lifecycle
         on customers.customer_id = as_of_lifecycle.customer_id
+    left join as_of_risk
+        on customers.customer_id = as_of_risk.customer_id
+    left join lifetime_values
+        on customers.customer_id = lifetime_values.customer_id
 
 )
 

@@ -1,0 +1,263 @@
+"""Benchmark the renewal-risk model against the ceiling, and its build time.
+
+Usage::
+
+    python scripts/benchmark_risk.py [--sizes 20000 2000] [--months 36]
+        [--seed 1] [--work target/benchmark_risk]
+        [--build-sizes 100000 [1000000]]
+
+Accuracy (``--sizes``): for each size the generator writes clean landing data
+with product usage over the whole history (``--usage-days`` = 31 x months)
+and, outside the landing directory, its latent churn signals
+(``--latent-out``). ``dbt seed`` and ``dbt run`` build the risk features,
+labels and the walk-forward backtest (``+int_risk_backtest_metrics``) into
+a fresh DuckDB file. Printed: the chosen model's backtest AUC, top-decile lift and Brier
+score (means over the backtest months), next to the ceiling: the same two
+model families, same backtest months, same observations and labels, fitted
+on the generator's true signals (health, its 3-month trend, detractor,
+promoter, urgent tickets, the late-payer flag, the segment offset) plus the
+contract timing the warehouse sees (churn can only happen at a renewal or
+mid-term decision, which the latent signals do not encode); the better
+family by mean AUC, as in the warehouse. Also the ceiling on the true
+signals alone.
+
+Build time (``--build-sizes``): generates the size, runs ``dbt build`` into a
+fresh file, then again without the risk models (``--exclude`` the risk
+folders; their tables stay from the first build so dim_customers still
+builds), then the full build again; prints both warm wall times, the
+difference and the risk models' summed execution time from
+run_results.json. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_DIR))
+
+from scripts import risk_model  # noqa: E402
+from scripts.generate_landing_data import generate  # noqa: E402
+
+DBT = str(Path(sys.executable).parent / "dbt")
+RISK_PATHS = ["path:models/intermediate/risk", "path:models/marts/risk"]
+TRUE_SIGNALS = [
+    "health",
+    "health_trend_3m",
+    "is_detractor",
+    "is_promoter",
+    "urgent_tickets",
+    "is_late_payer",
+    "segment_churn_offset",
+]
+TIMING = ["months_to_contract_end", "is_contract_end_in_horizon"]
+
+
+def dbt(args: list[str], warehouse: Path, landing: Path, work: Path) -> float:
+    """Run dbt from the project root into `warehouse`; return wall seconds."""
+    env = dict(
+        os.environ,
+        CVM_WAREHOUSE_PATH=str(warehouse),
+        CVM_LANDING_DIR=str(landing),
+        DBT_TARGET_PATH=str(work / "dbt_target"),
+        DBT_LOG_PATH=str(work / "dbt_logs"),
+    )
+    t0 = time.time()
+    with open(work / "dbt.log", "a", encoding="utf-8") as log:
+        rc = subprocess.call(
+            [DBT, *args, "--profiles-dir", "profiles", "--project-dir", "."],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    if rc != 0:
+        raise SystemExit(f"dbt {args[0]} failed (exit {rc}); see {work / 'dbt.log'}")
+    return time.time() - t0
+
+
+def _mean_metrics(scored: pd.DataFrame) -> dict[str, float]:
+    """Mean AUC, top-decile lift and Brier over the backtest months."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    rows = []
+    for _, g in scored.groupby("observation_month"):
+        y, p = g["is_churned"].to_numpy(), g["churn_probability"].to_numpy()
+        if 0 < y.sum() < len(y):
+            top = np.argsort(-p, kind="stable")[: int(np.ceil(len(p) / 10))]
+            rows.append(
+                (roc_auc_score(y, p), y[top].mean() / y.mean(), brier_score_loss(y, p))
+            )
+    auc, lift, brier = np.mean(rows, axis=0) if rows else (np.nan,) * 3
+    return {"auc": auc, "lift": lift, "brier": brier}
+
+
+def ceiling(
+    data: pd.DataFrame, columns: list[str], months: list, max_rows: int
+) -> tuple[str, dict[str, float]]:
+    """The better family (by mean AUC) fitted on `columns`, same backtest."""
+    x = data[columns].astype(float)
+    scored = risk_model.backtest(
+        x,
+        data["is_churned_within_horizon"].astype(int).to_numpy(),
+        data["observation_month"],
+        data["horizon_end_month"],
+        months,
+        max_rows,
+    )
+    results = {
+        name: _mean_metrics(scored[scored["model_name"] == name])
+        for name in risk_model.MODEL_NAMES
+    }
+    best = max(results, key=lambda name: results[name]["auc"])
+    return best, results[best]
+
+
+def accuracy(customers: int, args: argparse.Namespace) -> None:
+    work = Path(args.work) / f"accuracy_{customers}"
+    shutil.rmtree(work, ignore_errors=True)
+    landing, latent = work / "landing", work / "latent_signals.parquet"
+    warehouse = work / "cvm.duckdb"
+    t0 = time.time()
+    generate(
+        customers,
+        args.months,
+        args.seed,
+        landing,
+        usage_days=31 * args.months,
+        latent_out=latent,
+    )
+    gen_s = time.time() - t0
+    # the staging views read the seeds through a macro (no ref): seed first
+    run_s = dbt(["seed"], warehouse, landing, work)
+    run_s += dbt(
+        ["run", "--select", "+int_risk_backtest_metrics"], warehouse, landing, work
+    )
+    con = duckdb.connect(str(warehouse), read_only=True)
+    chosen = con.sql(
+        "select model_name, avg(auc), avg(top_decile_lift), avg(brier_score) "
+        "from intermediate.int_risk_backtest_metrics where is_chosen group by 1"
+    ).fetchone()
+    months = [
+        r[0]
+        for r in con.sql(
+            "select distinct observation_month from "
+            "intermediate.int_risk_backtest_metrics order by 1"
+        ).fetchall()
+    ]
+    data = con.sql(
+        """
+        select
+            labels.customer_id,
+            labels.observation_month,
+            labels.horizon_end_month,
+            labels.is_churned_within_horizon,
+            features.months_to_contract_end,
+            cast(features.is_contract_end_in_horizon as int)
+                as is_contract_end_in_horizon,
+            latent.health,
+            latent.health_trend_3m,
+            cast(latent.is_detractor as int) as is_detractor,
+            cast(latent.is_promoter as int) as is_promoter,
+            least(latent.urgent_tickets_180d, 3) as urgent_tickets,
+            cast(latent.is_late_payer as int) as is_late_payer,
+            latent.segment_churn_offset
+        from intermediate.int_customer_churn_labels as labels
+        inner join intermediate.int_customer_risk_features as features
+            using (customer_id, observation_month)
+        inner join read_parquet(?) as latent
+            on
+                labels.customer_id = latent.customer_id
+                and labels.observation_month = latent.month_start
+        where labels.is_labelled
+        order by 2, 1
+        """,
+        params=[str(latent)],
+    ).df()
+    con.close()
+    data["months_to_contract_end"] = data["months_to_contract_end"].fillna(99)
+    max_rows = args.max_training_rows
+    ceil_name, ceil = ceiling(data, TRUE_SIGNALS + TIMING, months, max_rows)
+    bare_name, bare = ceiling(data, TRUE_SIGNALS, months, max_rows)
+    print(
+        f"\n{customers:,} customers x {args.months} months "
+        f"(generate {gen_s:.0f} s, dbt build of the risk models and inputs "
+        f"{run_s:.0f} s; {len(data):,} labelled observations matched to the "
+        f"latent signals; backtest months {months[0]:%Y-%m}..{months[-1]:%Y-%m})"
+    )
+    print(f"  {'':44} {'AUC':>6} {'lift@10%':>9} {'Brier':>7}")
+    print(
+        f"  {'warehouse model (' + chosen[0] + ')':44} "
+        f"{chosen[1]:6.3f} {chosen[2]:9.2f} {chosen[3]:7.4f}"
+    )
+    print(
+        f"  {'ceiling: true signals + timing (' + ceil_name + ')':44} "
+        f"{ceil['auc']:6.3f} {ceil['lift']:9.2f} {ceil['brier']:7.4f}"
+    )
+    print(
+        f"  {'true signals only (' + bare_name + ')':44} "
+        f"{bare['auc']:6.3f} {bare['lift']:9.2f} {bare['brier']:7.4f}"
+    )
+    print(f"  AUC gap to the ceiling: {ceil['auc'] - chosen[1]:+.3f}")
+
+
+def _risk_execution_s(work: Path) -> float:
+    results = json.loads((work / "dbt_target" / "run_results.json").read_text())
+    return sum(
+        r["execution_time"]
+        for r in results["results"]
+        if "risk" in r["unique_id"] or "lifetime_value" in r["unique_id"]
+    )
+
+
+def build_time(customers: int, args: argparse.Namespace) -> None:
+    work = Path(args.work) / f"build_{customers}"
+    shutil.rmtree(work, ignore_errors=True)
+    landing, warehouse = work / "landing", work / "cvm.duckdb"
+    t0 = time.time()
+    generate(customers, args.months, args.seed, landing)
+    gen_s = time.time() - t0
+    first = dbt(["build"], warehouse, landing, work)
+    risk_first = _risk_execution_s(work)
+    base = dbt(["build", "--exclude", *RISK_PATHS], warehouse, landing, work)
+    full = dbt(["build"], warehouse, landing, work)
+    risk_full = _risk_execution_s(work)
+    print(
+        f"\nbuild at {customers:,} customers x {args.months} months "
+        f"(generate {gen_s:.0f} s): first full build {first:.0f} s "
+        f"(risk nodes {risk_first:.0f} s of execution);"
+        f"\n  warm: without the risk models {base:.0f} s, with them {full:.0f} s: "
+        f"+{full - base:.0f} s = +{100 * (full - base) / base:.0f}% "
+        f"(risk nodes {risk_full:.0f} s of execution, threads overlap)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[20000, 2000])
+    ap.add_argument("--build-sizes", type=int, nargs="*", default=[])
+    ap.add_argument("--months", type=int, default=36)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-training-rows", type=int, default=150000)
+    ap.add_argument("--work", default=str(PROJECT_DIR / "target" / "benchmark_risk"))
+    args = ap.parse_args(argv)
+    for n in args.sizes:
+        accuracy(n, args)
+    for n in args.build_sizes:
+        build_time(n, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
