@@ -59,6 +59,7 @@ tickets as (
 
     select
         'support_ticket' as driver,
+        tickets.ticket_id as event_id,
         accounts.customer_id,
         cast(tickets.opened_at as date) as event_date,
         tickets.priority as driver_value,
@@ -74,6 +75,7 @@ activities as (
 
     select
         'activity' as driver,
+        activities.activity_id as event_id,
         accounts.customer_id,
         cast(activities.occurred_at as date) as event_date,
         activities.activity_type as driver_value,
@@ -90,6 +92,8 @@ onboardings as (
 
     select
         'onboarding' as driver,
+        -- one onboarding per customer and month: the month identifies it
+        cast(month_start as {{ dbt.type_string() }}) as event_id,
         customer_id,
         month_start as event_date,
         movement as driver_value,
@@ -103,6 +107,7 @@ payments as (
 
     select
         'payment_fee' as driver,
+        payments.payment_id as event_id,
         payments.customer_id,
         cast(payments.paid_at as date) as event_date,
         payments.status as driver_value,
@@ -136,6 +141,7 @@ final as (
 
     select
         events.driver,
+        events.event_id,
         events.customer_id,
         events.event_date,
         events.driver_value,

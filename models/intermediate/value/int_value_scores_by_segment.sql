@@ -12,21 +12,15 @@ scores as (
         customer_id,
         net_revenue_raw as net_revenue,
         gross_profit_raw as gross_profit
-    from {{ ref('fct_customer_value_scores') }}
+    from {{ ref('int_customer_value_scores') }}
 
 ),
 
 with_all as (
 
-    select * from scores
-    union all
-    select
-        snapshot_month,
-        'All' as segment,
-        customer_id,
-        net_revenue,
-        gross_profit
-    from scores
+    {{ with_all_segment('scores', [
+        'snapshot_month', 'segment', 'customer_id', 'net_revenue', 'gross_profit'
+    ]) }}
 
 )
 

@@ -13,7 +13,7 @@ stages as (
         lag(lifecycle_stage) over (
             partition by customer_id order by month_start
         ) as previous_stage
-    from {{ ref('fct_customer_lifecycle') }}
+    from {{ ref('int_customer_lifecycle_stages') }}
 
 ),
 

@@ -5,25 +5,22 @@ with
 
 profitability as (
 
+    -- the yearly rows of fct_customer_profitability, cast as it casts them
     select
-        year_start,
-        segment,
-        net_revenue,
-        gross_profit
-    from {{ ref('fct_customer_profitability') }}
+        cast(period_start as date) as year_start,
+        cast(segment as {{ dbt.type_string() }}) as segment,
+        cast(net_revenue as decimal(38, 10)) as net_revenue,
+        cast(gross_profit as decimal(38, 10)) as gross_profit
+    from {{ ref('int_customer_profitability_periods') }}
+    where period_grain = 'year'
 
 ),
 
 with_all as (
 
-    select * from profitability
-    union all
-    select
-        year_start,
-        'All' as segment,
-        net_revenue,
-        gross_profit
-    from profitability
+    {{ with_all_segment('profitability', [
+        'year_start', 'segment', 'net_revenue', 'gross_profit'
+    ]) }}
 
 ),
 

@@ -18,13 +18,9 @@ responses as (
 
 with_all as (
 
-    select * from responses
-    union all
-    select
-        quarter_start,
-        'All' as segment,
-        not_referring_reason
-    from responses
+    {{ with_all_segment('responses', [
+        'quarter_start', 'segment', 'not_referring_reason'
+    ]) }}
 
 ),
 

@@ -73,24 +73,42 @@ customer_quarters as (
 
 ),
 
-{% for segment in ['segment', "'All'"] %}
-customers_{{ loop.index }} as (
+-- each segment, then 'All' (every segment together)
+customer_quarters_with_all as (
+
+    {{ with_all_segment('customer_quarters', [
+        'quarter_start', 'segment', 'customer_id', 'is_referring',
+    ]) }}
+
+),
+
+activity_with_all as (
+
+    {{ with_all_segment('activity', [
+        'activity_type', 'activity_id', 'customer_id', 'activity_date',
+        'is_converted', 'score', 'would_refer', 'not_referring_reason',
+        'segment', 'quarter_start',
+    ]) }}
+
+),
+
+customer_counts as (
 
     select
         quarter_start,
-        {{ segment }} as segment,
+        segment,
         count(*) as active_customers,
         sum(case when is_referring then 1 else 0 end) as referring_customers
-    from customer_quarters
+    from customer_quarters_with_all
     group by 1, 2
 
 ),
 
-activity_{{ loop.index }} as (
+activity_counts as (
 
     select
         quarter_start,
-        {{ segment }} as segment,
+        segment,
         sum(case when activity_type = 'referral' then 1 else 0 end)
             as referrals,
         sum(case when is_converted then 1 else 0 end) as converted_referrals,
@@ -101,28 +119,8 @@ activity_{{ loop.index }} as (
         sum(case when would_refer then 1 else 0 end) as would_refer_yes,
         sum(case when would_refer is not null then 1 else 0 end)
             as would_refer_answers
-    from activity
+    from activity_with_all
     group by 1, 2
-
-),
-{% endfor %}
-
-activity_with_all as (
-
-    select * from activity
-    union all
-    select
-        activity_type,
-        activity_id,
-        customer_id,
-        activity_date,
-        is_converted,
-        score,
-        would_refer,
-        not_referring_reason,
-        'All' as segment,
-        quarter_start
-    from activity
 
 ),
 
@@ -131,22 +129,6 @@ top_reasons as (
     {{ most_frequent(
         'activity_with_all', ['quarter_start', 'segment'], 'not_referring_reason'
     ) | indent(4) }}
-
-),
-
-customer_counts as (
-
-    select * from customers_1
-    union all
-    select * from customers_2
-
-),
-
-activity_counts as (
-
-    select * from activity_1
-    union all
-    select * from activity_2
 
 ),
 

@@ -16,23 +16,16 @@ renewals as (
         arr_renewed,
         reason_code,
         outcome in ('renewed', 'churned') as is_decided
-    from {{ ref('fct_renewals') }}
+    from {{ ref('int_renewals') }}
 
 ),
 
 with_all as (
 
-    select * from renewals
-    union all
-    select
-        cohort_month,
-        'All' as segment,
-        outcome,
-        arr_due,
-        arr_renewed,
-        reason_code,
-        is_decided
-    from renewals
+    {{ with_all_segment('renewals', [
+        'cohort_month', 'segment', 'outcome', 'arr_due', 'arr_renewed',
+        'reason_code', 'is_decided',
+    ]) }}
 
 ),
 

@@ -10,7 +10,7 @@ customer_months as (
         mrr,
         {{ dbt.datediff('first_active_month', 'month_start', 'month') }}
             as months_since_start
-    from {{ ref('fct_customer_mrr_monthly') }}
+    from {{ ref('int_customer_mrr_segmented') }}
 
 ),
 
@@ -41,12 +41,19 @@ joined as (
 ),
 
 -- each segment, then 'All' (every segment together)
+with_all as (
+
+    {{ with_all_segment('joined', [
+        'segment', 'cohort_month', 'months_since_start', 'mrr', 'starting_mrr',
+    ]) }}
+
+),
+
 aggregated as (
 
-    {% for segment in ['segment', "'All'"] %}
     select
         cohort_month,
-        {{ segment }} as segment,
+        segment,
         months_since_start,
         count(*) as cohort_customers,
         sum(case when mrr > 0 then 1 else 0 end) as active_customers,
@@ -54,10 +61,8 @@ aggregated as (
         sum(mrr) as mrr,
         sum(case when mrr < starting_mrr then mrr else starting_mrr end)
             as retained_starting_mrr
-    from joined
+    from with_all
     group by 1, 2, 3
-    {% if loop.first %}union all{% endif %}
-    {% endfor %}
 
 ),
 

@@ -7,7 +7,7 @@ with
 
 customers as (
 
-    select * from {{ ref('fct_customer_lifetime_value') }}
+    select * from {{ ref('int_customer_lifetime_value_attributed') }}
 
 ),
 
@@ -30,7 +30,10 @@ final as (
         cast(avg(lifetime_value) as decimal(38, 10)) as mean_lifetime_value,
         cast(avg(expected_remaining_months) as decimal(38, 10))
             as mean_expected_remaining_months,
-        cast(avg(churn_probability) as double) as mean_churn_probability
+        -- averaged exactly (decimal), so the mean does not depend on the
+        -- order the customers' doubles are added in
+        cast(avg(cast(churn_probability as decimal(38, 18))) as double)
+            as mean_churn_probability
     from customers
     group by 1, 2, 3
 

@@ -31,7 +31,7 @@ value_tiers as (
             order by value_scores.snapshot_month desc
         ) as recency
     from scores
-    inner join {{ ref('fct_customer_value_scores') }} as value_scores
+    inner join {{ ref('int_customer_value_scores') }} as value_scores
         on
             scores.customer_id = value_scores.customer_id
             and scores.observation_month >= value_scores.snapshot_month

@@ -18,7 +18,7 @@ customers as (
     select
         customer_id,
         segment
-    from {{ ref('dim_customers') }}
+    from {{ ref('int_customers_enriched') }}
 
 ),
 
@@ -73,7 +73,10 @@ at_risk_at_start as (
         0 as churned,
         0 as surprise,
         1 as at_risk,
-        scores.mrr * scores.churn_probability as mrr_at_risk,
+        -- summed exactly (decimal), so the total does not depend on the
+        -- order the customers' doubles are added in
+        cast(scores.mrr * scores.churn_probability as decimal(38, 18))
+            as mrr_at_risk,
         0 as at_risk_retained
     from scores
     inner join months
@@ -174,22 +177,29 @@ filled as (
 
 ),
 
+-- each segment, then 'All' (every segment together)
+filled_with_all as (
+
+    {{ with_all_segment('filled', [
+        'month_start', 'segment', 'churned_customers',
+        'surprise_non_renewals', 'at_risk_customers', 'mrr_at_risk',
+        'at_risk_retained',
+    ]) }}
+
+),
+
 with_all as (
-
-    select * from filled
-
-    union all
 
     select
         month_start,
-        'All' as segment,
+        segment,
         sum(churned_customers) as churned_customers,
         sum(surprise_non_renewals) as surprise_non_renewals,
         sum(at_risk_customers) as at_risk_customers,
         sum(mrr_at_risk) as mrr_at_risk,
         sum(at_risk_retained) as at_risk_retained
-    from filled
-    group by 1
+    from filled_with_all
+    group by 1, 2
 
 ),
 

@@ -13,7 +13,7 @@ scores as (
         value_tier as group_name,
         mrr,
         cast(net_revenue_raw as decimal(38, 10)) as net_revenue_12m
-    from {{ ref('fct_customer_value_scores') }}
+    from {{ ref('int_customer_value_scores') }}
 
 ),
 
