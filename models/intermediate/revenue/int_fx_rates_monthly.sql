@@ -1,5 +1,6 @@
 {#- One row per currency and month: the rate that converts MRR measured in
-    that month (the latest rate on or before the month's measuring day). -#}
+    that month (the latest rate on or before the month's measuring day, from
+    the one FX lookup int_fx_rates_daily; the reporting currency at 1). -#}
 
 with
 
@@ -12,30 +13,16 @@ months as (
 
 ),
 
-rates as (
-
-    select
-        currency,
-        rate_date,
-        rate_to_reporting
-    from {{ ref('stg_billing__fx_rates') }}
-    where currency <> '{{ var("reporting_currency") }}'
-
-),
-
+-- the one FX lookup (int_fx_rates_daily) on the month's measuring day
 latest_rate as (
 
     select
         months.month_start,
         rates.currency,
-        rates.rate_to_reporting,
-        row_number() over (
-            partition by months.month_start, rates.currency
-            order by rates.rate_date desc
-        ) as recency
+        rates.rate_to_reporting
     from months
-    inner join rates
-        on months.measured_on >= rates.rate_date
+    inner join {{ ref('int_fx_rates_daily') }} as rates
+        on months.measured_on = rates.rate_day
 
 ),
 
@@ -56,7 +43,6 @@ final as (
         currency,
         rate_to_reporting
     from latest_rate
-    where recency = 1
 
     union all
 

@@ -95,16 +95,6 @@ renewal_versions as (
 
 ),
 
-rates as (
-
-    select
-        currency,
-        rate_date,
-        rate_to_reporting
-    from {{ ref('stg_billing__fx_rates') }}
-
-),
-
 due_currencies as (
 
     select
@@ -122,6 +112,8 @@ due_currencies as (
 
 ),
 
+-- the one FX lookup (int_fx_rates_daily) on the contract end date (on or
+-- before the as-of date, where the lookup ends)
 rate_at_end as (
 
     select
@@ -131,17 +123,12 @@ rate_at_end as (
             when due_currencies.currency = '{{ var("reporting_currency") }}'
                 then cast(1 as decimal(18, 8))
             else rates.rate_to_reporting
-        end as rate_to_reporting,
-        row_number() over (
-            partition by
-                due_currencies.contract_end_date, due_currencies.currency
-            order by rates.rate_date desc
-        ) as recency
+        end as rate_to_reporting
     from due_currencies
-    left join rates
+    left join {{ ref('int_fx_rates_daily') }} as rates
         on
             due_currencies.currency = rates.currency
-            and due_currencies.contract_end_date >= rates.rate_date
+            and due_currencies.contract_end_date = rates.rate_day
 
 ),
 
@@ -193,12 +180,10 @@ final as (
         on
             due.contract_end_date = due_rate.contract_end_date
             and due.currency = due_rate.currency
-            and due_rate.recency = 1
     left join rate_at_end as renewal_rate
         on
             due.contract_end_date = renewal_rate.contract_end_date
             and renewal_versions.currency = renewal_rate.currency
-            and renewal_rate.recency = 1
 
 )
 
