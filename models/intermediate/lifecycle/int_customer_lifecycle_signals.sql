@@ -86,42 +86,25 @@ baselines as (
 upcoming_renewals as (
 
     select
-        grid.customer_id,
-        grid.month_start,
-        min(versions.contract_end_date) as next_contract_end_date
-    from grid
-    inner join {{ ref('int_subscription_versions_priced') }} as versions
-        on
-            grid.customer_id = versions.customer_id
-            and grid.measured_on >= versions.valid_from
-            and (
-                versions.valid_to is null
-                or grid.measured_on < versions.valid_to
-            )
-            and grid.measured_on <= versions.contract_end_date
-    group by 1, 2
+        customer_id,
+        month_start,
+        next_contract_end_date
+    from {{ ref('int_customer_versions_in_force_monthly') }}
 
 ),
 
+-- the latest NPS answer, when it is within lifecycle_detractor_days
 latest_nps as (
 
     select
-        grid.customer_id,
-        grid.month_start,
-        activity.score,
-        row_number() over (
-            partition by grid.customer_id, grid.month_start
-            order by activity.activity_date desc, activity.activity_id desc
-        ) as recency
-    from grid
-    inner join {{ ref('int_customer_referral_activity') }} as activity
-        on
-            grid.customer_id = activity.customer_id
-            and activity.activity_type = 'nps_response'
-            and grid.measured_on >= activity.activity_date
-            and activity.activity_date > cast({{ dbt.dateadd(
-                'day', -var('lifecycle_detractor_days'), 'grid.measured_on'
-            ) }} as date)
+        customer_id,
+        month_start,
+        score
+    from {{ ref('int_customer_nps_latest_monthly') }}
+    where
+        response_date > cast({{ dbt.dateadd(
+            'day', -var('lifecycle_detractor_days'), 'measured_on'
+        ) }} as date)
 
 ),
 
@@ -200,7 +183,6 @@ final as (
         on
             baselines.customer_id = latest_nps.customer_id
             and baselines.month_start = latest_nps.month_start
-            and latest_nps.recency = 1
     left join late_payments
         on
             baselines.customer_id = late_payments.customer_id

@@ -173,63 +173,30 @@ other_events as (
 
 events as (
 
-    select
-        customer_id,
-        event_date,
-        tickets_opened,
-        urgent_tickets,
-        open_ticket_change,
-        csat_score_sum,
-        csat_responses,
-        0 as late_invoices,
-        0 as checked_invoices,
-        0 as days_to_pay_sum,
-        0 as paid_invoices,
-        0 as failed_payments,
-        0 as engagement_activities,
-        0 as referrals_made,
-        0 as feedback_given
-    from ticket_events
-
-    union all
-
-    select
-        customer_id,
-        event_date,
-        0 as tickets_opened,
-        0 as urgent_tickets,
-        0 as open_ticket_change,
-        0 as csat_score_sum,
-        0 as csat_responses,
-        late_invoices,
-        checked_invoices,
-        days_to_pay_sum,
-        paid_invoices,
-        0 as failed_payments,
-        0 as engagement_activities,
-        0 as referrals_made,
-        0 as feedback_given
-    from invoice_events
-
-    union all
-
-    select
-        customer_id,
-        event_date,
-        0 as tickets_opened,
-        0 as urgent_tickets,
-        0 as open_ticket_change,
-        0 as csat_score_sum,
-        0 as csat_responses,
-        0 as late_invoices,
-        0 as checked_invoices,
-        0 as days_to_pay_sum,
-        0 as paid_invoices,
-        failed_payments,
-        engagement_activities,
-        referrals_made,
-        feedback_given
-    from other_events
+    {{ union_padded(
+        {
+            'ticket_events': [
+                'tickets_opened', 'urgent_tickets', 'open_ticket_change',
+                'csat_score_sum', 'csat_responses',
+            ],
+            'invoice_events': [
+                'late_invoices', 'checked_invoices', 'days_to_pay_sum',
+                'paid_invoices',
+            ],
+            'other_events': [
+                'failed_payments', 'engagement_activities', 'referrals_made',
+                'feedback_given',
+            ],
+        },
+        ['customer_id', 'event_date'],
+        [
+            'tickets_opened', 'urgent_tickets', 'open_ticket_change',
+            'csat_score_sum', 'csat_responses', 'late_invoices',
+            'checked_invoices', 'days_to_pay_sum', 'paid_invoices',
+            'failed_payments', 'engagement_activities', 'referrals_made',
+            'feedback_given',
+        ],
+    ) }}
 
 ),
 
@@ -277,27 +244,7 @@ events_monthly as (
 
 versions_in_force as (
 
-    select
-        grid.customer_id,
-        grid.month_start,
-        sum(versions.quantity) as seats,
-        max(versions.billing_interval_months) as billing_interval_months,
-        min(
-            case
-                when versions.contract_end_date >= grid.measured_on
-                    then versions.contract_end_date
-            end
-        ) as next_contract_end_date
-    from grid
-    inner join {{ ref('int_subscription_versions_priced') }} as versions
-        on
-            grid.customer_id = versions.customer_id
-            and grid.measured_on >= versions.valid_from
-            and (
-                versions.valid_to is null
-                or grid.measured_on < versions.valid_to
-            )
-    group by 1, 2
+    select * from {{ ref('int_customer_versions_in_force_monthly') }}
 
 ),
 
@@ -308,25 +255,18 @@ usage_coverage as (
 
 ),
 
+-- the latest NPS answer, when it is within 365 days
 latest_nps as (
 
     select
-        grid.customer_id,
-        grid.month_start,
-        responses.score,
-        row_number() over (
-            partition by grid.customer_id, grid.month_start
-            order by responses.activity_date desc, responses.activity_id desc
-        ) as recency
-    from grid
-    inner join {{ ref('int_customer_referral_activity') }} as responses
-        on
-            grid.customer_id = responses.customer_id
-            and responses.activity_type = 'nps_response'
-            and grid.measured_on >= responses.activity_date
-            and responses.activity_date > cast(
-                {{ dbt.dateadd('day', -365, 'grid.measured_on') }} as date
-            )
+        customer_id,
+        month_start,
+        score
+    from {{ ref('int_customer_nps_latest_monthly') }}
+    where
+        response_date > cast(
+            {{ dbt.dateadd('day', -365, 'measured_on') }} as date
+        )
 
 ),
 
@@ -499,7 +439,6 @@ final as (
         on
             windowed.customer_id = latest_nps.customer_id
             and windowed.month_start = latest_nps.month_start
-            and latest_nps.recency = 1
     where windowed.mrr > 0
 
 )
