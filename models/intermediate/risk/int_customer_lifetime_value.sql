@@ -52,13 +52,10 @@ trailing_12_months as (
 
 ),
 
-months_ahead as (
-
-    {{ dbt.generate_series(var('clv_horizon_months')) }}
-
-),
-
-per_month as (
+-- per month t = 1..H the customer survives with q^t (q = 1 - h) and
+-- is discounted by d^t (d = (1 + rate)^(1/12)): the sums are geometric
+-- series, sum of r^t = r (1 - r^H) / (1 - r), or H when r = 1
+ratios as (
 
     select
         scores.customer_id,
@@ -68,16 +65,37 @@ per_month as (
             as margin_monthly,
         cast(coalesce(trailing_12_months.net_revenue, 0) as double) / 12
             as revenue_monthly,
-        power(1 - scores.monthly_hazard, months_ahead.generated_number)
-            as survival,
-        power(
-            1 + {{ var('clv_annual_discount_rate') }},
-            months_ahead.generated_number / 12.0
-        ) as discount_factor
+        (1 - scores.monthly_hazard) / power(
+            1 + {{ var('clv_annual_discount_rate') }}, 1.0 / 12
+        ) as discounted_survival,
+        1 - scores.monthly_hazard as survival
     from scores
-    cross join months_ahead
     left join trailing_12_months
         on scores.customer_id = trailing_12_months.customer_id
+
+),
+
+series as (
+
+    select
+        *,
+        case
+            when discounted_survival = 1 then {{ var('clv_horizon_months') }}
+            else
+                discounted_survival
+                * (1 - power(
+                    discounted_survival, {{ var('clv_horizon_months') }}
+                ))
+                / (1 - discounted_survival)
+        end as discounted_months,
+        case
+            when survival = 1 then {{ var('clv_horizon_months') }}
+            else
+                survival
+                * (1 - power(survival, {{ var('clv_horizon_months') }}))
+                / (1 - survival)
+        end as expected_months
+    from ratios
 
 ),
 
@@ -89,17 +107,12 @@ final as (
         cast(monthly_hazard as double) as monthly_hazard,
         cast(margin_monthly as decimal(38, 10)) as margin_monthly,
         cast(revenue_monthly as decimal(38, 10)) as revenue_monthly,
-        cast(
-            sum(margin_monthly * survival / discount_factor)
-            as decimal(38, 10)
-        ) as lifetime_value,
-        cast(
-            sum(revenue_monthly * survival / discount_factor)
-            as decimal(38, 10)
-        ) as revenue_lifetime_value,
-        cast(sum(survival) as decimal(38, 10)) as expected_remaining_months
-    from per_month
-    group by 1, 2, 3, 4, 5
+        cast(margin_monthly * discounted_months as decimal(38, 10))
+            as lifetime_value,
+        cast(revenue_monthly * discounted_months as decimal(38, 10))
+            as revenue_lifetime_value,
+        cast(expected_months as decimal(38, 10)) as expected_remaining_months
+    from series
 
 )
 

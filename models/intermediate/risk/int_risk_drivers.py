@@ -47,11 +47,11 @@ def model(dbt, session):
     importance = np.full(len(names), np.nan)
     if len(data):
         last = data["observation_month"].max()
-        train = (data["horizon_end_month"] <= last).to_numpy()
+        train = np.flatnonzero((data["horizon_end_month"] <= last).to_numpy())
         test = np.flatnonzero((data["observation_month"] == last).to_numpy())
         test = test[sample_rows(len(test), max_holdout)]
         if len(np.unique(y[test])) == 2 and len(np.unique(y[train])) == 2:
-            held = fit(chosen, x[train], y[train], max_rows)
+            held = fit(chosen, x, y, max_rows, rows=train)
             with limited_threads():
                 result = permutation_importance(
                     held,

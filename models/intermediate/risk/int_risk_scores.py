@@ -32,12 +32,13 @@ def model(dbt, session):
         labelled_only=False,
     )
     x = feature_matrix(data)
-    labelled = data["is_labelled"].to_numpy(dtype=bool)
-    y = data.loc[labelled, "is_churned_within_horizon"].astype(int).to_numpy()
+    labelled = np.flatnonzero(data["is_labelled"].to_numpy(dtype=bool))
+    # unlabelled rows are never read (rows=labelled): 0 stands in
+    y = data["is_churned_within_horizon"].fillna(False).astype(int).to_numpy()
     months = sorted(data["observation_month"].unique())[-(history + horizon) :]
     scoring = data["observation_month"].isin(months).to_numpy()
-    linear = fit(LOGISTIC, x[labelled], y, max_rows)
-    best = linear if chosen == LOGISTIC else fit(chosen, x[labelled], y, max_rows)
+    linear = fit(LOGISTIC, x, y, max_rows, rows=labelled)
+    best = linear if chosen == LOGISTIC else fit(chosen, x, y, max_rows, rows=labelled)
     xs = x[scoring]
     probability = predict(best, xs)
     if hasattr(linear, "named_steps") and len(xs):

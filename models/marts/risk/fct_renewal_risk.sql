@@ -4,12 +4,6 @@
 
 with
 
-scores as (
-
-    select * from {{ ref('int_risk_scores_banded') }}
-
-),
-
 scoring_months as (
 
     select month_start
@@ -19,6 +13,17 @@ scoring_months as (
         <= {{ var('risk_history_months') }}
 
 ),
+
+-- the scores of the months kept, before anything is joined to them
+scores as (
+
+    select banded.*
+    from {{ ref('int_risk_scores_banded') }} as banded
+    inner join scoring_months
+        on banded.observation_month = scoring_months.month_start
+
+),
+
 
 value_tiers as (
 
@@ -64,8 +69,6 @@ final as (
             as {{ dbt.type_boolean() }}
         ) as is_complete_period
     from scores
-    inner join scoring_months
-        on scores.observation_month = scoring_months.month_start
     left join value_tiers
         on
             scores.customer_id = value_tiers.customer_id
