@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--build-sizes", type=int, nargs="*", default=[])
     ap.add_argument("--months", type=int, default=36)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--max-training-rows", type=int, default=150000)
+    ap.add_argument("--max-training-rows", type=int, default=50000)
     ap.add_argument("--work", default=str(PROJECT_DIR / "target" / "benchmark_risk"))
     args = ap.parse_args(argv)
     for n in args.sizes:
