@@ -2,10 +2,10 @@
 
 Usage::
 
-    python scripts/benchmark_build.py [--sizes 100000 1000000] [--months 36]
+    python -m cvm.benchmarks.build [--sizes 100000 1000000] [--months 36]
         [--seed 1] [--landing DIR] [--keep DIR] [--timeout 2400]
 
-For each size the landing data is generated (``generate_landing_data.py
+For each size the landing data is generated (``cvm generate
 --customers N --months 36 --seed 1 --format parquet``) into a temporary
 directory, or reused: ``--landing DIR`` (one size only), or
 ``DIR/customers_<N>`` under ``--keep DIR`` when it already holds a manifest.
@@ -42,8 +42,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-GENERATOR = PROJECT_DIR / "scripts" / "generate_landing_data.py"
+from cvm.settings import PROJECT_DIR
+
 REVENUE_NODES = (
     "fct_customer_mrr_monthly",
     "fct_mrr_movements",
@@ -99,11 +99,11 @@ def _rss_mib(pid: int) -> float:
 
 def generate(customers: int, args: argparse.Namespace, out: Path) -> float:
     """Write the landing data for `customers`; return the wall seconds."""
-    cmd = [sys.executable, str(GENERATOR), "--customers", str(customers)]
+    cmd = [sys.executable, "-m", "cvm.generate", "--customers", str(customers)]
     cmd += ["--months", str(args.months), "--seed", str(args.seed)]
     cmd += ["--format", "parquet", "--out", str(out), "--quiet"]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, cwd=PROJECT_DIR)
     return time.perf_counter() - t0
 
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/benchmark_risk.py [--sizes 20000 2000] [--months 36]
+    python -m cvm.benchmarks.risk [--sizes 20000 2000] [--months 36]
         [--seed 1] [--work target/benchmark_risk]
         [--build-sizes 100000 [1000000]]
 
@@ -44,11 +44,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_DIR))
-
-from scripts import risk_model  # noqa: E402
-from scripts.generate_landing_data import generate  # noqa: E402
+from cvm import risk_model
+from cvm.generate import generate
+from cvm.settings import PROJECT_DIR
 
 DBT = str(Path(sys.executable).parent / "dbt")
 RISK_PATHS = ["path:models/intermediate/risk", "path:models/marts/risk"]

@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts.landing_contract import contract
-from scripts.settings import Settings
+from cvm.landing_contract import contract
+from cvm.settings import Settings
 
 RATE = {"min_value": 0, "max_value": 1}
 # Row counts are compared with the last published run when its as-of date is

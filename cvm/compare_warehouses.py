@@ -1,6 +1,6 @@
 """Prove a refactor: are two warehouse files' tables identical?
 
-    python scripts/compare_warehouses.py BEFORE.duckdb AFTER.duckdb \
+    python -m cvm.compare_warehouses BEFORE.duckdb AFTER.duckdb \
         [--schemas marts intermediate staging] [--ignore detected_at ...]
 
 Every table (not view) of the given schemas that both files hold is compared

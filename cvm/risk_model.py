@@ -1,8 +1,9 @@
 """The renewal-risk models: feature matrix, the two model families, backtest.
 
-Used by the dbt Python models in ``models/intermediate/risk`` (dbt-duckdb puts
-this folder on ``sys.path`` through the profile's ``module_paths``) and by
-``scripts/benchmark_risk.py``. Pure functions on pandas frames; every random
+Used by the dbt Python models in ``models/intermediate/risk`` (``from
+cvm.risk_model import ...``: the installed package, or the project root that
+dbt-duckdb puts on ``sys.path`` through the profile's ``module_paths``) and by
+``cvm/benchmarks/risk.py``. Pure functions on pandas frames; every random
 choice takes a fixed seed, so a build is deterministic for its input.
 """
 

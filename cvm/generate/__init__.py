@@ -2,9 +2,11 @@
 
 Usage::
 
-    python scripts/generate_landing_data.py --customers 300 --months 24 --seed 1 \\
+    cvm generate --customers 300 --months 24 --seed 1 \\
         --out data/raw --format parquet [--dirty] [--as-of 2026-10-31] \\
         [--usage-days 90] [--latent-out latent.parquet] [--quiet]
+
+(``python -m cvm.generate`` takes the same arguments)
 
 or, from Python, ``generate(customers, months, seed, out, fmt, dirty, as_of,
 usage_days, latent_out)``, which returns the manifest it also writes to
@@ -3769,8 +3771,8 @@ def generate(
     return manifest
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     ap.add_argument("--customers", type=int, required=True)
     ap.add_argument("--months", type=int, required=True)
     ap.add_argument("--seed", type=int, default=1)
@@ -3810,7 +3812,3 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(m["raw_rows"].values())
     print(f"wrote {total:,} rows in {len(TABLES)} tables to {args.out}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The warehouse job's command line: ``python -m scripts.cvm <command>``.
+"""The warehouse job's command line: ``cvm <command>`` (or ``python -m cvm``).
 
 Commands:
   run       the whole nightly job: check the landing files (or generate demo
@@ -10,10 +10,11 @@ Commands:
             one's marts stay published; one run-log row per date)
   status    the published warehouse's freshness, recent runs, the lock holder
   summary   headline figures of the published warehouse
+  generate  write generated landing data (demo and test data; its own --help)
 
 Write-audit-publish: builds write a staging file beside the published
 warehouse; dbt tests and the expectations audit it; only then does it
-atomically replace the file BI tools read (scripts/publish.py). Every run
+atomically replace the file BI tools read (cvm/publish.py). Every run
 appends a row to marts.pipeline_runs in the published file, failed runs too.
 
 Exit codes: 0 success; 1 a data, test or expectation failure (nothing
@@ -41,18 +42,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from scripts import publish
-from scripts.dbt_invoke import (
+from cvm import publish
+from cvm.dbt_invoke import (
     LANDING_CONTRACT_ERROR,
     dbt_log_path,
     dbt_run_results_path,
     error_line,
     run_dbt,
 )
-from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
-from scripts.lock import LockHeld, RunLock, current_holder, describe
-from scripts.machine import explain
-from scripts.settings import (
+from cvm.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
+from cvm.lock import LockHeld, RunLock, current_holder, describe
+from cvm.machine import explain
+from cvm.settings import (
     DEMO_LANDING_DIR,
     DEMO_MARKER,
     Settings,
@@ -210,7 +211,7 @@ def ensure_landing_data(settings: Settings, demo_if_empty: bool) -> None:
             f"mistyped? Demo data is only generated into {DEMO_LANDING_DIR}, "
             "never into another directory.",
         )
-    from scripts.generate_landing_data import generate
+    from cvm.generate import generate
 
     _log(
         f"landing directory {landing} is empty: generating DEMO data "
@@ -226,8 +227,8 @@ def ensure_landing_data(settings: Settings, demo_if_empty: bool) -> None:
         dirty=True,
     )
     (landing / DEMO_MARKER).write_text(
-        "This directory holds generated DEMO data (scripts/generate_landing_data.py),"
-        " not real exports.\nDelete it, and this file, to build from real data.\n"
+        "This directory holds generated DEMO data (cvm generate), not real exports."
+        "\nDelete it, and this file, to build from real data.\n"
     )
 
 
@@ -328,7 +329,7 @@ def _staged(run: Run, need_validated: bool) -> dict:
 
 def validate_step(run: Run) -> None:
     """The Great Expectations suites on the staging file."""
-    from scripts.expectations import validate
+    from cvm.expectations import validate
 
     settings = run.settings
     state = _staged(run, need_validated=False)
@@ -704,7 +705,7 @@ def _date(value: str) -> datetime.date:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.cvm",
+        prog="cvm",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -744,18 +745,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("status", help="freshness, recent runs and the lock holder")
     commands.add_parser("summary", help="headline figures of the published warehouse")
+    commands.add_parser(
+        "generate",
+        help="generate landing data (demo and test data; `cvm generate --help`)",
+        add_help=False,
+    )
     return parser
 
 
 def _summary_in_child(settings: Settings) -> int:
     # dbt-duckdb and GX opened DuckDB in this process; read in a fresh one.
     return subprocess.call(
-        [sys.executable, "-m", "scripts.cvm", "summary"],
+        [sys.executable, "-m", "cvm", "summary"],
         env={**os.environ, **settings.dbt_env()},
     )
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["generate"]:  # the generator's own arguments
+        from cvm.generate import main as generate_main
+
+        return generate_main(argv[1:], prog="cvm generate")
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()

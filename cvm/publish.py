@@ -41,7 +41,7 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.settings import Settings
+from cvm.settings import Settings
 
 RUN_LOG_TABLE = "marts.pipeline_runs"
 # The umask the job was started with, once restrict_umask() tightened it.
@@ -343,8 +343,8 @@ def _append_run_log(target: Path, rows: list[dict], history_from: Path | None) -
                 con.execute("detach published")
         con.execute(
             f"comment on table {RUN_LOG_TABLE} is 'One row per run of the warehouse "
-            "job (python -m scripts.cvm): freshness and quality for BI. Written by "
-            "scripts/publish.py, not by dbt.'"
+            "job (cvm run): freshness and quality for BI. Written by "
+            "cvm/publish.py, not by dbt.'"
         )
         for name, _, description in RUN_LOG_COLUMNS:
             escaped = description.replace("'", "''")

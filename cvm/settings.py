@@ -88,7 +88,7 @@ class Settings:
     demo_customers: int = 2000
     demo_months: int = 36
     demo_seed: int = 42
-    # Great Expectations bounds (scripts/expectations.py; README).
+    # Great Expectations bounds (cvm/expectations.py; README).
     row_count_tolerance: float = 0.25
     row_count_slack: int = 50
     max_quarantine_share: float = 0.05

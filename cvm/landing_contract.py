@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import yaml
 
-from scripts.settings import PROJECT_DIR
+from cvm.settings import PROJECT_DIR
 
 
 def contract() -> dict[str, dict]:
