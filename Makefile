@@ -31,12 +31,14 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 run: venv
 	$(BIN)/cvm run --demo-if-empty
 
-## test: the whole suite (lint, dbt unit + data tests on generated data, pytest).
+## test: the whole suite (lint: ruff and mypy; sqlfluff; dbt unit + data tests on
+## generated data; pytest).
 test: venv lint sqlfluff dbt-test pytest
 
 lint: venv
 	$(BIN)/ruff check cvm tests
 	$(BIN)/ruff format --check cvm tests
+	$(BIN)/mypy
 
 sqlfluff: venv
 	@mkdir -p $(dir $(TEST_WAREHOUSE))
@@ -70,4 +72,4 @@ benchmark: venv
 	$(BIN)/python -m cvm.benchmarks.generator
 
 clean:
-	rm -rf target logs warehouse .pytest_cache .ruff_cache
+	rm -rf target logs warehouse .pytest_cache .ruff_cache .mypy_cache

@@ -41,6 +41,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from cvm import publish
 from cvm.dbt_invoke import (
@@ -51,8 +52,9 @@ from cvm.dbt_invoke import (
     run_dbt,
 )
 from cvm.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
-from cvm.lock import LockHeld, RunLock, current_holder, describe
+from cvm.lock import Holder, LockHeld, RunLock, current_holder, describe
 from cvm.machine import explain
+from cvm.publish import RunRow, StagingState
 from cvm.settings import (
     DEMO_LANDING_DIR,
     DEMO_MARKER,
@@ -93,13 +95,13 @@ class Run:
         self.started_at = publish.utc_now()
         self.steps: dict[str, float] = {}
         self.as_of: str | None = settings.as_of_date
-        self.counts: dict[str, dict] = {}
-        self.gx: dict = {}
-        self.gx_counts = (None, None)
+        self.counts: dict[str, dict[str, Any]] = {}
+        self.gx: dict[str, Any] = {}
+        self.gx_counts: tuple[int | None, int | None] = (None, None)
         # a failed run's row that only made it beside the lock (disk full)
         self.unlogged = publish.unlogged_failure(settings)
 
-    def rows(self, row: dict) -> list[dict]:
+    def rows(self, row: RunRow) -> list[RunRow]:
         """``row``, after the unlogged failure it carries into the run log."""
         return [self.unlogged, row] if self.unlogged else [row]
 
@@ -125,7 +127,9 @@ class Run:
             self.steps[name] = round(time.monotonic() - started, 1)
         _log(f"{name}: done in {self.steps[name]:.1f}s")
 
-    def row(self, status: str, exit_code: int, step: str | None, reason: str | None):
+    def row(
+        self, status: str, exit_code: int, step: str | None, reason: str | None
+    ) -> RunRow:
         finished = publish.utc_now()
         quarantined = self.counts.get("quarantined_rows")
         return {
@@ -157,7 +161,7 @@ class Run:
         }
 
 
-def abandoned_row(holder: dict, taken_over_by: str) -> dict:
+def abandoned_row(holder: Holder, taken_over_by: str) -> RunRow:
     """The run-log row of a run whose process died holding the lock."""
     started = holder.get("started_at")
     return {
@@ -289,7 +293,7 @@ def _keep_dbt_results(run: Run) -> None:
         _log(f"could not keep dbt's run results: {error}")
 
 
-def _staged(run: Run, need_validated: bool) -> dict:
+def _staged(run: Run, need_validated: bool) -> StagingState:
     """The staging file's state, checked to be what the earlier steps saw."""
     settings = run.settings
     state = publish.read_state(settings)
@@ -564,12 +568,11 @@ def status(settings: Settings) -> int:
     print(f"Running now:         {describe(holder) if holder else 'no'}")
     state = publish.read_state(settings)
     if state and settings.staging_path.exists() and not holder:
-        validated = {True: "validated", False: "failed validation"}.get(
-            state.get("validated"), "not validated"
-        )
+        outcomes: dict[object, str] = {True: "validated", False: "failed validation"}
+        outcome = outcomes.get(state.get("validated"), "not validated")
         print(
             f"Staged, unpublished: run {state['run_id']} "
-            f"as of {state['as_of_date']} ({validated})"
+            f"as of {state['as_of_date']} ({outcome})"
         )
     runs = publish.run_history(publish.run_log_path(settings), limit=10)
     unlogged = publish.unlogged_failure(settings)
@@ -608,7 +611,7 @@ def status(settings: Settings) -> int:
     return EXIT_OK if runs[0]["status"] == "success" else EXIT_FAILED
 
 
-def _print_run(row: dict) -> None:
+def _print_run(row: RunRow) -> None:
     reason = (
         f" - {row.get('failed_step')}: {row['failure_reason']}"
         if row.get("failure_reason")

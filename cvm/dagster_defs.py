@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 from collections import deque
+from collections.abc import Iterator
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -70,7 +71,7 @@ else:
         DagsterDbtTranslatorSettings(enable_asset_checks=False)
     ),
 )
-def cvm_warehouse(context: dg.AssetExecutionContext):
+def cvm_warehouse(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
     """Build, validate and publish the whole warehouse with `cvm run`."""
     if context.is_subset:
         raise dg.Failure(
@@ -86,6 +87,7 @@ def cvm_warehouse(context: dg.AssetExecutionContext):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert process.stdout is not None  # stdout=PIPE
     try:
         for line in process.stdout:
             if line.strip():

@@ -41,6 +41,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cvm.settings import PROJECT_DIR
 
@@ -145,7 +146,7 @@ def run_dbt(env: dict[str, str], log: Path, timeout: float) -> Build:
     )
 
 
-def _layer(uid: str, manifest: dict) -> str:
+def _layer(uid: str, manifest: dict[str, Any]) -> str:
     kind = uid.split(".")[0]
     if kind == "model":
         path = Path(manifest["nodes"][uid]["original_file_path"])
@@ -154,7 +155,7 @@ def _layer(uid: str, manifest: dict) -> str:
     return kinds.get(kind, "hooks")
 
 
-def _window(result: dict) -> tuple[float, float]:
+def _window(result: dict[str, Any]) -> tuple[float, float]:
     stamps = [
         dt.datetime.fromisoformat(t[key].replace("Z", "+00:00")).timestamp()
         for t in result["timing"]
@@ -164,12 +165,14 @@ def _window(result: dict) -> tuple[float, float]:
     return (min(stamps), max(stamps)) if stamps else (0.0, 0.0)
 
 
-def _node_rss(result: dict, samples: list[tuple[float, float]]) -> float:
+def _node_rss(result: dict[str, Any], samples: list[tuple[float, float]]) -> float:
     start, end = _window(result)
     return max((rss for t, rss in samples if start - 1 <= t <= end + 1), default=0)
 
 
-def _log_nodes(log: Path, manifest: dict) -> tuple[list[dict], list[str]]:
+def _log_nodes(
+    log: Path, manifest: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Finished nodes (run_results-like) and nodes still running, from dbt's
     console output: the fallback when dbt stopped before run_results.json."""
     ids = {node["name"]: uid for uid, node in manifest["nodes"].items()}
@@ -177,7 +180,7 @@ def _log_nodes(log: Path, manifest: dict) -> tuple[list[dict], list[str]]:
         ids[f"{test['model']}::{test['name']}"] = uid
     day = dt.date.fromtimestamp(log.stat().st_mtime).isoformat()
     started: dict[str, tuple[str, str]] = {}
-    finished: list[dict] = []
+    finished: list[dict[str, Any]] = []
     for raw in log.read_text(encoding="utf-8", errors="replace").splitlines():
         line = re.sub(r"\x1b\[[0-9;]*m", "", raw)
         m = re.match(r"(\S+)\s+(\d+ of \d+) (START|[A-Z]+) (.*)$", line)

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from cvm.settings import PROJECT_DIR
 
@@ -30,7 +31,7 @@ def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def run_once(customers: int, args: argparse.Namespace, out: Path) -> dict:
+def run_once(customers: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Run the generator once; return wall seconds, peak RSS (MiB) and the manifest."""
     cmd = [
         sys.executable,

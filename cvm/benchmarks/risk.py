@@ -39,12 +39,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from cvm import risk_model
+from cvm.db import one_row
 from cvm.generate import generate
 from cvm.settings import PROJECT_DIR
 
@@ -102,7 +104,7 @@ def _mean_metrics(scored: pd.DataFrame) -> dict[str, float]:
 
 
 def ceiling(
-    data: pd.DataFrame, columns: list[str], months: list, max_rows: int
+    data: pd.DataFrame, columns: list[str], months: list[Any], max_rows: int
 ) -> tuple[str, dict[str, float]]:
     """The better family (by mean AUC) fitted on `columns`, same backtest."""
     x = data[columns].astype(float)
@@ -143,10 +145,11 @@ def accuracy(customers: int, args: argparse.Namespace) -> None:
         ["run", "--select", "+int_risk_backtest_metrics"], warehouse, landing, work
     )
     con = duckdb.connect(str(warehouse), read_only=True)
-    chosen = con.sql(
+    chosen = one_row(
+        con,
         "select model_name, avg(auc), avg(top_decile_lift), avg(brier_score) "
-        "from intermediate.int_risk_backtest_metrics where is_chosen group by 1"
-    ).fetchone()
+        "from intermediate.int_risk_backtest_metrics where is_chosen group by 1",
+    )
     months = [
         r[0]
         for r in con.sql(
@@ -212,10 +215,12 @@ def accuracy(customers: int, args: argparse.Namespace) -> None:
 
 def _risk_execution_s(work: Path) -> float:
     results = json.loads((work / "dbt_target" / "run_results.json").read_text())
-    return sum(
-        r["execution_time"]
-        for r in results["results"]
-        if "risk" in r["unique_id"] or "lifetime_value" in r["unique_id"]
+    return float(
+        sum(
+            r["execution_time"]
+            for r in results["results"]
+            if "risk" in r["unique_id"] or "lifetime_value" in r["unique_id"]
+        )
     )
 
 

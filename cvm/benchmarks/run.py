@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from cvm.settings import PROJECT_DIR
 
@@ -53,7 +54,7 @@ def _generate(landing: Path, customers: int, months: int, seed: int) -> float:
     return time.monotonic() - started
 
 
-def _run_job(root: Path, landing: Path) -> dict:
+def _run_job(root: Path, landing: Path) -> dict[str, Any]:
     env = {
         **os.environ,
         "CVM_LANDING_DIR": str(landing),
