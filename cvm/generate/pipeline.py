@@ -114,6 +114,7 @@ def generate(
     )
     spans = customer_spans(c.n, life.versions)
     seen = observed(p, signals, spans)
+    del model, signals  # what was drawn before the cut: only `seen` is exported
     accounts, referrals, conversions = build_referrals(p, c, accounts, seen.nps)
     step("billing")
     write_billing_customers(c, wr)
