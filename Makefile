@@ -16,24 +16,29 @@ TEST_WAREHOUSE := target/test_warehouse/cvm.duckdb
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt
+# The project's own package (cvm/, the `cvm` command) is installed editable
+# after the pinned requirements, without dependencies: they are the pins.
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==24.3.1
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
 ## run: the main job end to end on the embedded DuckDB warehouse
 ## (generates demo landing data first when the default data/raw is empty;
 ## any other missing or empty landing directory fails the run).
 run: venv
-	$(BIN)/python -m scripts.cvm run --demo-if-empty
+	$(BIN)/cvm run --demo-if-empty
 
-## test: the whole suite (lint, dbt unit + data tests on generated data, pytest).
+## test: the whole suite (lint: ruff and mypy; sqlfluff; dbt unit + data tests on
+## generated data; pytest).
 test: venv lint sqlfluff dbt-test pytest
 
 lint: venv
-	$(BIN)/ruff check scripts tests
-	$(BIN)/ruff format --check scripts tests
+	$(BIN)/ruff check cvm tests
+	$(BIN)/ruff format --check cvm tests
+	$(BIN)/mypy
 
 sqlfluff: venv
 	@mkdir -p $(dir $(TEST_WAREHOUSE))
@@ -41,7 +46,7 @@ sqlfluff: venv
 
 dbt-test: venv
 	rm -rf $(TEST_LANDING) && mkdir -p $(dir $(TEST_WAREHOUSE)) && rm -f $(TEST_WAREHOUSE)
-	$(BIN)/python scripts/generate_landing_data.py --customers 400 --months 24 \
+	$(BIN)/cvm generate --customers 400 --months 24 \
 	    --seed 7 --dirty --format parquet --out $(TEST_LANDING)
 	CVM_LANDING_DIR=$(TEST_LANDING) CVM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) \
 	    $(BIN)/dbt build --profiles-dir profiles --project-dir .
@@ -61,10 +66,10 @@ $(DAGSTER_STAMP): $(STAMP) requirements-dagster.txt
 
 ## dagster-dev: the Dagster UI on http://127.0.0.1:3000 (job cvm_nightly and its schedule)
 dagster-dev: dagster
-	$(BIN)/dagster dev -f scripts/dagster_defs.py
+	$(BIN)/dagster dev -m cvm.dagster_defs
 
 benchmark: venv
-	$(BIN)/python scripts/benchmark_generator.py
+	$(BIN)/python -m cvm.benchmarks.generator
 
 clean:
-	rm -rf target logs warehouse .pytest_cache .ruff_cache
+	rm -rf target logs warehouse .pytest_cache .ruff_cache .mypy_cache

@@ -20,7 +20,7 @@ class CliResult:
 
 
 def cli_env(landing: Path, warehouse: Path, **env: str) -> dict[str, str]:
-    """The environment of a child ``python -m scripts.cvm``: its own paths."""
+    """The environment of a child ``python -m cvm``: its own paths."""
     child_env = {
         key: value
         for key, value in os.environ.items()
@@ -38,9 +38,9 @@ def cli_env(landing: Path, warehouse: Path, **env: str) -> dict[str, str]:
 
 
 def start_cli(*args: str, landing: Path, warehouse: Path, **env: str):
-    """Start ``python -m scripts.cvm`` without waiting (a subprocess.Popen)."""
+    """Start ``python -m cvm`` without waiting (a subprocess.Popen)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "scripts.cvm", *args],
+        [sys.executable, "-m", "cvm", *args],
         cwd=PROJECT_DIR,
         env=cli_env(landing, warehouse, **env),
         stdout=subprocess.PIPE,
@@ -50,9 +50,9 @@ def start_cli(*args: str, landing: Path, warehouse: Path, **env: str):
 
 
 def run_cli(*args: str, landing: Path, warehouse: Path, **env: str) -> CliResult:
-    """Run ``python -m scripts.cvm`` with its own landing dir and warehouse."""
+    """Run ``python -m cvm`` with its own landing dir and warehouse."""
     completed = subprocess.run(
-        [sys.executable, "-m", "scripts.cvm", *args],
+        [sys.executable, "-m", "cvm", *args],
         cwd=PROJECT_DIR,
         env=cli_env(landing, warehouse, **env),
         capture_output=True,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.landing_contract import contract
+from cvm.landing_contract import contract
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 

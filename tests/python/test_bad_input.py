@@ -19,7 +19,7 @@ import pytest
 from conftest import last_line, run_cli
 from landing_fixture import contract, write_minimal_landing
 
-from scripts.settings import Settings
+from cvm.settings import Settings
 
 
 def _minimal_row(landing: Path, table: str) -> dict[str, str]:

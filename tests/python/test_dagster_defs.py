@@ -1,4 +1,4 @@
-"""The optional Dagster definitions (scripts/dagster_defs.py).
+"""The optional Dagster definitions (cvm/dagster_defs.py).
 
 Skipped unless requirements-dagster.txt is installed. dbt's artifacts and
 logs go to temp dirs; the job's subprocess is faked except in one real run.
@@ -34,11 +34,11 @@ def dagster_defs(tmp_path_factory: pytest.TempPathFactory):
         patch.setenv("DBT_TARGET_PATH", str(dbt_dir / "target"))
         patch.setenv("DBT_LOG_PATH", str(dbt_dir / "logs"))
         patch.delenv("DAGSTER_IS_DEV_CLI", raising=False)
-        sys.modules.pop("scripts.dagster_defs", None)
-        module = importlib.import_module("scripts.dagster_defs")
+        sys.modules.pop("cvm.dagster_defs", None)
+        module = importlib.import_module("cvm.dagster_defs")
         assert module.cvm_project.manifest_path == dbt_dir / "target/manifest.json"
         yield module
-    sys.modules.pop("scripts.dagster_defs", None)
+    sys.modules.pop("cvm.dagster_defs", None)
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_job_runs_the_cvm_command_from_the_project_root(
 
     assert result.success
     [call] = fake.calls
-    assert call["args"] == [sys.executable, "-m", "scripts.cvm", "run"]
+    assert call["args"] == [sys.executable, "-m", "cvm", "run"]
     assert Path(call["cwd"]) == PROJECT_DIR
     assert cvm_env.items() <= call["env"].items()
     assert call["env"]["PYTHONUNBUFFERED"] == "1"

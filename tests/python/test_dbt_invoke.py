@@ -9,7 +9,7 @@ from pathlib import Path
 
 from landing_fixture import write_minimal_landing
 
-from scripts.dbt_invoke import (
+from cvm.dbt_invoke import (
     EXIT_CRASH,
     EXIT_FAILED,
     EXIT_OK,
@@ -17,7 +17,7 @@ from scripts.dbt_invoke import (
     mask_raw_lines,
     run_dbt,
 )
-from scripts.settings import Settings
+from cvm.settings import Settings
 
 
 def test_warehouse_is_unlocked_after_an_in_process_build(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from conftest import run_cli
 
-from scripts.generate_landing_data import generate
-from scripts.settings import Settings
+from cvm.generate import generate
+from cvm.settings import Settings
 
 PERSONAL_COLUMNS = {"email", "full_name", "phone", "comment"}
 

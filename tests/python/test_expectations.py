@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scripts import expectations
-from scripts.landing_contract import contract
-from scripts.settings import Settings
+from cvm import expectations
+from cvm.landing_contract import contract
+from cvm.settings import Settings
 
 AS_OF = "2026-10-31"
 

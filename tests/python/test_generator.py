@@ -1,4 +1,4 @@
-"""Tests of scripts/generate_landing_data.py: contract, determinism, manifest, realism.
+"""Tests of the generator (cvm.generate): contract, determinism, manifest, realism.
 
 The quarantine and de-duplication counts of the manifest are re-derived here from
 the written files with DuckDB SQL that implements docs/quarantine_rules.md, and
@@ -16,7 +16,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from scripts.generate_landing_data import generate
+from cvm.generate import generate
 
 AS_OF = "2026-10-31"
 V, D, TS, INT, B = "VARCHAR", "DATE", "TIMESTAMP", "INTEGER", "BOOLEAN"

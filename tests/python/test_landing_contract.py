@@ -9,7 +9,7 @@ import pytest
 from conftest import last_line, run_cli
 from landing_fixture import contract, write_minimal_landing
 
-from scripts.settings import Settings
+from cvm.settings import Settings
 
 OPTIONAL = ("crm_feedback", "product_usage_daily")
 

@@ -21,11 +21,11 @@ import pytest
 from conftest import PROJECT_DIR, cli_env, run_cli
 from landing_fixture import write_minimal_landing
 
-from scripts import publish
-from scripts.dbt_invoke import describe_failures, error_line, exit_code_for
-from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED
-from scripts.machine import disk_report, explain, machine_error
-from scripts.settings import Settings
+from cvm import publish
+from cvm.dbt_invoke import describe_failures, error_line, exit_code_for
+from cvm.exit_codes import EXIT_CRASH, EXIT_FAILED
+from cvm.machine import disk_report, explain, machine_error
+from cvm.settings import Settings
 
 # What dbt reported for a test when DuckDB's memory limit was 64MB.
 OUT_OF_MEMORY = (
@@ -166,7 +166,7 @@ CHILD = """
 import errno, json, os, shutil, sys
 from types import SimpleNamespace
 import dbt.cli.main
-from scripts import cvm
+from cvm import cli
 
 scenario, staging = sys.argv[1], sys.argv[2]
 node = lambda name, message: SimpleNamespace(
@@ -196,7 +196,7 @@ def invoke(self, args):
     )
 
 dbt.cli.main.dbtRunner.invoke = invoke
-sys.exit(cvm.main(["build"]))
+sys.exit(cli.main(["build"]))
 """
 
 

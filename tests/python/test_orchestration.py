@@ -23,12 +23,12 @@ import duckdb
 import pytest
 from conftest import PROJECT_DIR, last_line, run_cli, start_cli
 
-from scripts.cvm import backfill_dates
-from scripts.expectations import row_count_bounds
-from scripts.generate_landing_data import generate
-from scripts.lock import RunLock, current_holder
-from scripts.publish import clear_staging
-from scripts.settings import DEMO_LANDING_DIR, DEMO_MARKER, Settings
+from cvm.cli import backfill_dates
+from cvm.expectations import row_count_bounds
+from cvm.generate import generate
+from cvm.lock import RunLock, current_holder
+from cvm.publish import clear_staging
+from cvm.settings import DEMO_LANDING_DIR, DEMO_MARKER, Settings
 
 AS_OF = datetime.date(2026, 10, 31)
 
@@ -314,7 +314,7 @@ def test_summary_says_loudly_when_the_numbers_are_demo_data(
 def test_mart_expectations_name_the_rows_and_bound_row_counts(
     staged: dict[str, Path], tmp_path: Path
 ) -> None:
-    from scripts.expectations import validate
+    from cvm.expectations import validate
 
     path = tmp_path / "broken.duckdb"
     state_file = Settings(Path(), staged["warehouse"]).staging_state_path.name
@@ -622,7 +622,7 @@ def test_readers_are_never_blocked_by_a_publish(
 
 LOCK_HOLDER = """
 import sys, time
-from scripts.lock import RunLock
+from cvm.lock import RunLock
 lock = RunLock(__import__('pathlib').Path(sys.argv[1]), 'holder-run', 'run').acquire()
 lock.set_step('build')
 print('locked', flush=True)

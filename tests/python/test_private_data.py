@@ -18,8 +18,8 @@ import duckdb
 import pytest
 from conftest import CliResult, run_cli
 
-from scripts.generate_landing_data import generate
-from scripts.settings import Settings
+from cvm.generate import generate
+from cvm.settings import Settings
 
 # landing contract: the personal columns, per table
 PERSONAL_COLUMNS = {

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 from conftest import PROJECT_DIR, cli_env
 
-from scripts.generate_landing_data import generate
+from cvm.generate import generate
 
 DBT = str(Path(sys.executable).parent / "dbt")
 AS_OF = "2026-10-31"

@@ -7,7 +7,7 @@ observations whose horizon ended by that month (their label was known then).
 """
 
 import pandas as pd
-from risk_model import backtest, feature_matrix, observations
+from cvm.risk_model import backtest, feature_matrix, observations
 
 
 def model(dbt, session):

@@ -9,7 +9,7 @@ churn rate of customers high vs low on the feature.
 
 import numpy as np
 import pandas as pd
-from risk_model import (
+from cvm.risk_model import (
     FEATURES,
     LOGISTIC,
     SEED,

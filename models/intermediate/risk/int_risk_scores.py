@@ -7,7 +7,7 @@ risk most, from the logistic regression's signed contributions.
 
 import numpy as np
 import pandas as pd
-from risk_model import (
+from cvm.risk_model import (
     FEATURES,
     LOGISTIC,
     chosen_model,

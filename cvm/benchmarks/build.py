@@ -2,10 +2,10 @@
 
 Usage::
 
-    python scripts/benchmark_build.py [--sizes 100000 1000000] [--months 36]
+    python -m cvm.benchmarks.build [--sizes 100000 1000000] [--months 36]
         [--seed 1] [--landing DIR] [--keep DIR] [--timeout 2400]
 
-For each size the landing data is generated (``generate_landing_data.py
+For each size the landing data is generated (``cvm generate
 --customers N --months 36 --seed 1 --format parquet``) into a temporary
 directory, or reused: ``--landing DIR`` (one size only), or
 ``DIR/customers_<N>`` under ``--keep DIR`` when it already holds a manifest.
@@ -41,9 +41,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-GENERATOR = PROJECT_DIR / "scripts" / "generate_landing_data.py"
+from cvm.settings import PROJECT_DIR
+
 REVENUE_NODES = (
     "fct_customer_mrr_monthly",
     "fct_mrr_movements",
@@ -99,11 +100,11 @@ def _rss_mib(pid: int) -> float:
 
 def generate(customers: int, args: argparse.Namespace, out: Path) -> float:
     """Write the landing data for `customers`; return the wall seconds."""
-    cmd = [sys.executable, str(GENERATOR), "--customers", str(customers)]
+    cmd = [sys.executable, "-m", "cvm.generate", "--customers", str(customers)]
     cmd += ["--months", str(args.months), "--seed", str(args.seed)]
     cmd += ["--format", "parquet", "--out", str(out), "--quiet"]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, cwd=PROJECT_DIR)
     return time.perf_counter() - t0
 
 
@@ -145,7 +146,7 @@ def run_dbt(env: dict[str, str], log: Path, timeout: float) -> Build:
     )
 
 
-def _layer(uid: str, manifest: dict) -> str:
+def _layer(uid: str, manifest: dict[str, Any]) -> str:
     kind = uid.split(".")[0]
     if kind == "model":
         path = Path(manifest["nodes"][uid]["original_file_path"])
@@ -154,7 +155,7 @@ def _layer(uid: str, manifest: dict) -> str:
     return kinds.get(kind, "hooks")
 
 
-def _window(result: dict) -> tuple[float, float]:
+def _window(result: dict[str, Any]) -> tuple[float, float]:
     stamps = [
         dt.datetime.fromisoformat(t[key].replace("Z", "+00:00")).timestamp()
         for t in result["timing"]
@@ -164,12 +165,14 @@ def _window(result: dict) -> tuple[float, float]:
     return (min(stamps), max(stamps)) if stamps else (0.0, 0.0)
 
 
-def _node_rss(result: dict, samples: list[tuple[float, float]]) -> float:
+def _node_rss(result: dict[str, Any], samples: list[tuple[float, float]]) -> float:
     start, end = _window(result)
     return max((rss for t, rss in samples if start - 1 <= t <= end + 1), default=0)
 
 
-def _log_nodes(log: Path, manifest: dict) -> tuple[list[dict], list[str]]:
+def _log_nodes(
+    log: Path, manifest: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Finished nodes (run_results-like) and nodes still running, from dbt's
     console output: the fallback when dbt stopped before run_results.json."""
     ids = {node["name"]: uid for uid, node in manifest["nodes"].items()}
@@ -177,7 +180,7 @@ def _log_nodes(log: Path, manifest: dict) -> tuple[list[dict], list[str]]:
         ids[f"{test['model']}::{test['name']}"] = uid
     day = dt.date.fromtimestamp(log.stat().st_mtime).isoformat()
     started: dict[str, tuple[str, str]] = {}
-    finished: list[dict] = []
+    finished: list[dict[str, Any]] = []
     for raw in log.read_text(encoding="utf-8", errors="replace").splitlines():
         line = re.sub(r"\x1b\[[0-9;]*m", "", raw)
         m = re.match(r"(\S+)\s+(\d+ of \d+) (START|[A-Z]+) (.*)$", line)

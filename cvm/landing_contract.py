@@ -7,14 +7,21 @@ expectations and the test fixtures all read the contract from there.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import yaml
 
-from scripts.settings import PROJECT_DIR
+from cvm.settings import PROJECT_DIR
 
 
-def contract() -> dict[str, dict]:
+class LandingTable(TypedDict):
+    optional: bool
+    columns: dict[str, str]  # name -> data type
+
+
+def contract() -> dict[str, LandingTable]:
     """Table name -> {'optional': bool, 'columns': {name: data_type}}."""
-    tables: dict[str, dict] = {}
+    tables: dict[str, LandingTable] = {}
     for path in sorted(PROJECT_DIR.glob("models/staging/*/_*__sources.yml")):
         for source in yaml.safe_load(path.read_text())["sources"]:
             for table in source["tables"]:

@@ -13,7 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
-from scripts.settings import Settings
+from cvm.settings import Settings
 
 OUT_OF_MEMORY = "Out of Memory Error"
 DISK_FULL = "No space left on device"

@@ -10,8 +10,10 @@ import datetime
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+Number = TypeVar("Number", int, float)
 
 
 def _path(value: str) -> Path:
@@ -65,7 +67,7 @@ def _file_mode(value: str) -> int | None:
     return mode
 
 
-def _number(env: dict[str, str], name: str, default: str, kind: type = float):
+def _number(env: dict[str, str], name: str, default: str, kind: type[Number]) -> Number:
     value = env.get(name, default)
     try:
         number = kind(value)
@@ -88,7 +90,7 @@ class Settings:
     demo_customers: int = 2000
     demo_months: int = 36
     demo_seed: int = 42
-    # Great Expectations bounds (scripts/expectations.py; README).
+    # Great Expectations bounds (cvm/expectations.py; README).
     row_count_tolerance: float = 0.25
     row_count_slack: int = 50
     max_quarantine_share: float = 0.05
@@ -108,9 +110,11 @@ class Settings:
             demo_customers=_number(env, "CVM_DEMO_CUSTOMERS", "2000", int),
             demo_months=_number(env, "CVM_DEMO_MONTHS", "36", int),
             demo_seed=_number(env, "CVM_DEMO_SEED", "42", int),
-            row_count_tolerance=_number(env, "CVM_ROW_COUNT_TOLERANCE", "0.25"),
+            row_count_tolerance=_number(env, "CVM_ROW_COUNT_TOLERANCE", "0.25", float),
             row_count_slack=_number(env, "CVM_ROW_COUNT_SLACK", "50", int),
-            max_quarantine_share=_number(env, "CVM_MAX_QUARANTINE_SHARE", "0.05"),
+            max_quarantine_share=_number(
+                env, "CVM_MAX_QUARANTINE_SHARE", "0.05", float
+            ),
             memory_limit=env.get("CVM_MEMORY_LIMIT", "16GB"),
             threads=env.get("CVM_THREADS", "2"),
             file_mode=_file_mode(env.get("CVM_FILE_MODE", "")),

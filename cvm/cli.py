@@ -1,4 +1,4 @@
-"""The warehouse job's command line: ``python -m scripts.cvm <command>``.
+"""The warehouse job's command line: ``cvm <command>`` (or ``python -m cvm``).
 
 Commands:
   run       the whole nightly job: check the landing files (or generate demo
@@ -10,10 +10,11 @@ Commands:
             one's marts stay published; one run-log row per date)
   status    the published warehouse's freshness, recent runs, the lock holder
   summary   headline figures of the published warehouse
+  generate  write generated landing data (demo and test data; its own --help)
 
 Write-audit-publish: builds write a staging file beside the published
 warehouse; dbt tests and the expectations audit it; only then does it
-atomically replace the file BI tools read (scripts/publish.py). Every run
+atomically replace the file BI tools read (cvm/publish.py). Every run
 appends a row to marts.pipeline_runs in the published file, failed runs too.
 
 Exit codes: 0 success; 1 a data, test or expectation failure (nothing
@@ -40,19 +41,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
-from scripts import publish
-from scripts.dbt_invoke import (
+from cvm import publish
+from cvm.dbt_invoke import (
     LANDING_CONTRACT_ERROR,
     dbt_log_path,
     dbt_run_results_path,
     error_line,
     run_dbt,
 )
-from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
-from scripts.lock import LockHeld, RunLock, current_holder, describe
-from scripts.machine import explain
-from scripts.settings import (
+from cvm.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
+from cvm.lock import Holder, LockHeld, RunLock, current_holder, describe
+from cvm.machine import explain
+from cvm.publish import RunRow, StagingState
+from cvm.settings import (
     DEMO_LANDING_DIR,
     DEMO_MARKER,
     Settings,
@@ -92,13 +95,13 @@ class Run:
         self.started_at = publish.utc_now()
         self.steps: dict[str, float] = {}
         self.as_of: str | None = settings.as_of_date
-        self.counts: dict[str, dict] = {}
-        self.gx: dict = {}
-        self.gx_counts = (None, None)
+        self.counts: dict[str, dict[str, Any]] = {}
+        self.gx: dict[str, Any] = {}
+        self.gx_counts: tuple[int | None, int | None] = (None, None)
         # a failed run's row that only made it beside the lock (disk full)
         self.unlogged = publish.unlogged_failure(settings)
 
-    def rows(self, row: dict) -> list[dict]:
+    def rows(self, row: RunRow) -> list[RunRow]:
         """``row``, after the unlogged failure it carries into the run log."""
         return [self.unlogged, row] if self.unlogged else [row]
 
@@ -124,7 +127,9 @@ class Run:
             self.steps[name] = round(time.monotonic() - started, 1)
         _log(f"{name}: done in {self.steps[name]:.1f}s")
 
-    def row(self, status: str, exit_code: int, step: str | None, reason: str | None):
+    def row(
+        self, status: str, exit_code: int, step: str | None, reason: str | None
+    ) -> RunRow:
         finished = publish.utc_now()
         quarantined = self.counts.get("quarantined_rows")
         return {
@@ -156,7 +161,7 @@ class Run:
         }
 
 
-def abandoned_row(holder: dict, taken_over_by: str) -> dict:
+def abandoned_row(holder: Holder, taken_over_by: str) -> RunRow:
     """The run-log row of a run whose process died holding the lock."""
     started = holder.get("started_at")
     return {
@@ -210,7 +215,7 @@ def ensure_landing_data(settings: Settings, demo_if_empty: bool) -> None:
             f"mistyped? Demo data is only generated into {DEMO_LANDING_DIR}, "
             "never into another directory.",
         )
-    from scripts.generate_landing_data import generate
+    from cvm.generate import generate
 
     _log(
         f"landing directory {landing} is empty: generating DEMO data "
@@ -226,8 +231,8 @@ def ensure_landing_data(settings: Settings, demo_if_empty: bool) -> None:
         dirty=True,
     )
     (landing / DEMO_MARKER).write_text(
-        "This directory holds generated DEMO data (scripts/generate_landing_data.py),"
-        " not real exports.\nDelete it, and this file, to build from real data.\n"
+        "This directory holds generated DEMO data (cvm generate), not real exports."
+        "\nDelete it, and this file, to build from real data.\n"
     )
 
 
@@ -288,7 +293,7 @@ def _keep_dbt_results(run: Run) -> None:
         _log(f"could not keep dbt's run results: {error}")
 
 
-def _staged(run: Run, need_validated: bool) -> dict:
+def _staged(run: Run, need_validated: bool) -> StagingState:
     """The staging file's state, checked to be what the earlier steps saw."""
     settings = run.settings
     state = publish.read_state(settings)
@@ -328,7 +333,7 @@ def _staged(run: Run, need_validated: bool) -> dict:
 
 def validate_step(run: Run) -> None:
     """The Great Expectations suites on the staging file."""
-    from scripts.expectations import validate
+    from cvm.expectations import validate
 
     settings = run.settings
     state = _staged(run, need_validated=False)
@@ -563,12 +568,11 @@ def status(settings: Settings) -> int:
     print(f"Running now:         {describe(holder) if holder else 'no'}")
     state = publish.read_state(settings)
     if state and settings.staging_path.exists() and not holder:
-        validated = {True: "validated", False: "failed validation"}.get(
-            state.get("validated"), "not validated"
-        )
+        outcomes: dict[object, str] = {True: "validated", False: "failed validation"}
+        outcome = outcomes.get(state.get("validated"), "not validated")
         print(
             f"Staged, unpublished: run {state['run_id']} "
-            f"as of {state['as_of_date']} ({validated})"
+            f"as of {state['as_of_date']} ({outcome})"
         )
     runs = publish.run_history(publish.run_log_path(settings), limit=10)
     unlogged = publish.unlogged_failure(settings)
@@ -607,7 +611,7 @@ def status(settings: Settings) -> int:
     return EXIT_OK if runs[0]["status"] == "success" else EXIT_FAILED
 
 
-def _print_run(row: dict) -> None:
+def _print_run(row: RunRow) -> None:
     reason = (
         f" - {row.get('failed_step')}: {row['failure_reason']}"
         if row.get("failure_reason")
@@ -704,7 +708,7 @@ def _date(value: str) -> datetime.date:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.cvm",
+        prog="cvm",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -744,18 +748,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("status", help="freshness, recent runs and the lock holder")
     commands.add_parser("summary", help="headline figures of the published warehouse")
+    commands.add_parser(
+        "generate",
+        help="generate landing data (demo and test data; `cvm generate --help`)",
+        add_help=False,
+    )
     return parser
 
 
 def _summary_in_child(settings: Settings) -> int:
     # dbt-duckdb and GX opened DuckDB in this process; read in a fresh one.
     return subprocess.call(
-        [sys.executable, "-m", "scripts.cvm", "summary"],
+        [sys.executable, "-m", "cvm", "summary"],
         env={**os.environ, **settings.dbt_env()},
     )
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["generate"]:  # the generator's own arguments
+        from cvm.generate import main as generate_main
+
+        return generate_main(argv[1:], prog="cvm generate")
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()

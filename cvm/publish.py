@@ -38,12 +38,19 @@ import shutil
 import stat
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from scripts.settings import Settings
+from cvm.db import scalar
+from cvm.settings import Settings
 
 RUN_LOG_TABLE = "marts.pipeline_runs"
+# A run-log row: column name (RUN_LOG_COLUMNS) -> value; JSON columns as
+# dicts, timestamps as datetimes. Rows may leave columns out (null).
+RunRow = dict[str, Any]
+# What build and validate concluded about the staging file (its JSON file).
+StagingState = dict[str, Any]
 # The umask the job was started with, once restrict_umask() tightened it.
 _STARTING_UMASK: list[int] = []
 # name, type, description (also written as column comments for BI tools)
@@ -172,12 +179,12 @@ def clear_staging(settings: Settings) -> None:
 # -- the staging file's state between build, validate and publish ----------
 
 
-def fingerprint(path: Path) -> dict:
+def fingerprint(path: Path) -> dict[str, int]:
     stat = path.stat()
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def write_state(settings: Settings, state: dict) -> None:
+def write_state(settings: Settings, state: StagingState) -> None:
     tmp = settings.staging_state_path.with_suffix(".tmp")
     with tmp.open("w") as out:
         out.write(json.dumps(state, indent=2, default=str))
@@ -186,11 +193,12 @@ def write_state(settings: Settings, state: dict) -> None:
     os.replace(tmp, settings.staging_state_path)
 
 
-def read_state(settings: Settings) -> dict | None:
+def read_state(settings: Settings) -> StagingState | None:
     try:
-        return json.loads(settings.staging_state_path.read_text())
+        state: StagingState = json.loads(settings.staging_state_path.read_text())
     except FileNotFoundError:
         return None
+    return state
 
 
 # -- reading a warehouse file -----------------------------------------------
@@ -200,21 +208,22 @@ def _has_table(
     con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str
 ) -> bool:
     return bool(
-        con.execute(
+        scalar(
+            con,
             "select count(*) from duckdb_tables() "
             "where database_name = ? and schema_name = ? and table_name = ?",
             [database, schema, table],
-        ).fetchone()[0]
+        )
     )
 
 
-def run_history(path: Path, limit: int | None = None) -> list[dict]:
+def run_history(path: Path, limit: int | None = None) -> list[RunRow]:
     """The run log of a warehouse file, newest first (read-only)."""
     if not path.exists():
         return []
     con = duckdb.connect(str(path), read_only=True)
     try:
-        database = con.execute("select current_database()").fetchone()[0]
+        database = scalar(con, "select current_database()")
         if not _has_table(con, database, "marts", "pipeline_runs"):
             return []
         query = f"select * from {RUN_LOG_TABLE} order by started_at desc"
@@ -227,7 +236,7 @@ def run_history(path: Path, limit: int | None = None) -> list[dict]:
         con.close()
 
 
-def last_published(path: Path) -> dict | None:
+def last_published(path: Path) -> RunRow | None:
     """The newest successful run in a warehouse file's log, or None."""
     return next((row for row in run_history(path) if row["status"] == "success"), None)
 
@@ -239,7 +248,7 @@ def collect_counts(path: Path) -> dict[str, dict[str, int]]:
     """
     con = duckdb.connect(str(path), read_only=True)
     try:
-        database = con.execute("select current_database()").fetchone()[0]
+        database = scalar(con, "select current_database()")
         marts = [
             name
             for (name,) in con.execute(
@@ -250,11 +259,10 @@ def collect_counts(path: Path) -> dict[str, dict[str, int]]:
             ).fetchall()
         ]
         counts = {
-            mart: con.execute(f'select count(*) from marts."{mart}"').fetchone()[0]
-            for mart in marts
+            mart: scalar(con, f'select count(*) from marts."{mart}"') for mart in marts
         }
         landing = {
-            view: con.execute(f'select count(*) from landing."{view}"').fetchone()[0]
+            view: scalar(con, f'select count(*) from landing."{view}"')
             for (view,) in con.execute(
                 "select view_name from duckdb_views() where database_name = ? "
                 "and schema_name = 'landing' order by 1",
@@ -311,7 +319,7 @@ def as_of_of(path: Path) -> str | None:
     """The as-of date a built warehouse file reports, if it has one."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        database = con.execute("select current_database()").fetchone()[0]
+        database = scalar(con, "select current_database()")
         if not _has_table(con, database, "utilities", "util_as_of_date"):
             return None
         row = con.execute("select as_of_date from utilities.util_as_of_date").fetchone()
@@ -323,12 +331,14 @@ def as_of_of(path: Path) -> str | None:
 # -- writing the run log and publishing --------------------------------------
 
 
-def _append_run_log(target: Path, rows: list[dict], history_from: Path | None) -> None:
+def _append_run_log(
+    target: Path, rows: list[RunRow], history_from: Path | None
+) -> None:
     """Give ``target`` the run log of ``history_from`` plus ``rows``; checkpoint."""
     con = duckdb.connect(str(target))
     try:
         con.execute("create schema if not exists marts")
-        database = con.execute("select current_database()").fetchone()[0]
+        database = scalar(con, "select current_database()")
         if not _has_table(con, database, "marts", "pipeline_runs"):
             columns = ", ".join(f"{name} {kind}" for name, kind, _ in RUN_LOG_COLUMNS)
             con.execute(f"create table {RUN_LOG_TABLE} ({columns})")
@@ -343,8 +353,8 @@ def _append_run_log(target: Path, rows: list[dict], history_from: Path | None) -
                 con.execute("detach published")
         con.execute(
             f"comment on table {RUN_LOG_TABLE} is 'One row per run of the warehouse "
-            "job (python -m scripts.cvm): freshness and quality for BI. Written by "
-            "scripts/publish.py, not by dbt.'"
+            "job (cvm run): freshness and quality for BI. Written by "
+            "cvm/publish.py, not by dbt.'"
         )
         for name, _, description in RUN_LOG_COLUMNS:
             escaped = description.replace("'", "''")
@@ -481,7 +491,7 @@ def _name(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def publish_staging(settings: Settings, rows: list[dict]) -> None:
+def publish_staging(settings: Settings, rows: list[RunRow]) -> None:
     """Publish the marts of the audited staging file with the run log.
 
     The staging file itself is not written to (it stays as audited), and
@@ -514,7 +524,7 @@ def is_published(settings: Settings, run_id: str) -> bool:
     )
 
 
-def record_without_publishing(settings: Settings, rows: list[dict]) -> None:
+def record_without_publishing(settings: Settings, rows: list[RunRow]) -> None:
     """Append rows to the run log, leaving the published marts as they are.
 
     Before anything is published, the rows go to the unpublished run log
@@ -552,7 +562,7 @@ def reserve_failure_record(settings: Settings) -> None:
         os.fsync(out.fileno())
 
 
-def record_failure_beside_lock(settings: Settings, row: dict) -> None:
+def record_failure_beside_lock(settings: Settings, row: RunRow) -> None:
     """Write a failed run's row into the reserved record, in place."""
     data = json.dumps(row, default=str).encode()
     if len(data) > FAILURE_RECORD_BYTES:
@@ -571,7 +581,7 @@ def record_failure_beside_lock(settings: Settings, row: dict) -> None:
 _BULKY = {"marts_row_counts", "landing_rows", "quarantined_rows", "gx_summary"}
 
 
-def unlogged_failure(settings: Settings) -> dict | None:
+def unlogged_failure(settings: Settings) -> RunRow | None:
     """The failed run recorded beside the lock and not yet in the run log."""
     try:
         raw = settings.failure_record_path.read_bytes().strip()

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/benchmark_risk.py [--sizes 20000 2000] [--months 36]
+    python -m cvm.benchmarks.risk [--sizes 20000 2000] [--months 36]
         [--seed 1] [--work target/benchmark_risk]
         [--build-sizes 100000 [1000000]]
 
@@ -39,16 +39,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_DIR))
-
-from scripts import risk_model  # noqa: E402
-from scripts.generate_landing_data import generate  # noqa: E402
+from cvm import risk_model
+from cvm.db import one_row
+from cvm.generate import generate
+from cvm.settings import PROJECT_DIR
 
 DBT = str(Path(sys.executable).parent / "dbt")
 RISK_PATHS = ["path:models/intermediate/risk", "path:models/marts/risk"]
@@ -104,7 +104,7 @@ def _mean_metrics(scored: pd.DataFrame) -> dict[str, float]:
 
 
 def ceiling(
-    data: pd.DataFrame, columns: list[str], months: list, max_rows: int
+    data: pd.DataFrame, columns: list[str], months: list[Any], max_rows: int
 ) -> tuple[str, dict[str, float]]:
     """The better family (by mean AUC) fitted on `columns`, same backtest."""
     x = data[columns].astype(float)
@@ -145,10 +145,11 @@ def accuracy(customers: int, args: argparse.Namespace) -> None:
         ["run", "--select", "+int_risk_backtest_metrics"], warehouse, landing, work
     )
     con = duckdb.connect(str(warehouse), read_only=True)
-    chosen = con.sql(
+    chosen = one_row(
+        con,
         "select model_name, avg(auc), avg(top_decile_lift), avg(brier_score) "
-        "from intermediate.int_risk_backtest_metrics where is_chosen group by 1"
-    ).fetchone()
+        "from intermediate.int_risk_backtest_metrics where is_chosen group by 1",
+    )
     months = [
         r[0]
         for r in con.sql(
@@ -214,10 +215,12 @@ def accuracy(customers: int, args: argparse.Namespace) -> None:
 
 def _risk_execution_s(work: Path) -> float:
     results = json.loads((work / "dbt_target" / "run_results.json").read_text())
-    return sum(
-        r["execution_time"]
-        for r in results["results"]
-        if "risk" in r["unique_id"] or "lifetime_value" in r["unique_id"]
+    return float(
+        sum(
+            r["execution_time"]
+            for r in results["results"]
+            if "risk" in r["unique_id"] or "lifetime_value" in r["unique_id"]
+        )
     )
 
 

@@ -22,19 +22,34 @@ import os
 import socket
 import time
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 RETRIES, RETRY_SECONDS = 10, 0.05
+# What a lock file says about its holder (JSON, as written by any version).
+Holder = dict[str, Any]
+
+
+class LockInfo(TypedDict):
+    """What this process writes into the lock file while it holds it."""
+
+    run_id: str
+    command: str
+    pid: int
+    host: str
+    started_at: str
+    step: str
+    as_of: NotRequired[str]
 
 
 class LockHeld(Exception):
     """Another live process holds the lock."""
 
-    def __init__(self, path: Path, holder: dict) -> None:
+    def __init__(self, path: Path, holder: Holder) -> None:
         self.path, self.holder = path, holder
         super().__init__(f"another run holds the lock {path}: {describe(holder)}")
 
 
-def describe(holder: dict) -> str:
+def describe(holder: Holder) -> str:
     if not holder:
         return "holder unknown (lock file empty)"
     return (
@@ -44,7 +59,7 @@ def describe(holder: dict) -> str:
     )
 
 
-def _read(fd: int) -> dict:
+def _read(fd: int) -> Holder:
     os.lseek(fd, 0, os.SEEK_SET)
     raw = b""
     while chunk := os.read(fd, 65536):
@@ -52,9 +67,10 @@ def _read(fd: int) -> dict:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        holder: Holder = json.loads(raw)
     except ValueError:
         return {"unreadable": raw[:200].decode(errors="replace")}
+    return holder
 
 
 class RunLock:
@@ -62,7 +78,7 @@ class RunLock:
 
     def __init__(self, path: Path, run_id: str, command: str) -> None:
         self.path = path
-        self.info = {
+        self.info: LockInfo = {
             "run_id": run_id,
             "command": command,
             "pid": os.getpid(),
@@ -72,7 +88,7 @@ class RunLock:
             ),
             "step": "starting",
         }
-        self.stale_holder: dict = {}
+        self.stale_holder: Holder = {}
         self._fd: int | None = None
 
     def acquire(self) -> RunLock:
@@ -96,9 +112,15 @@ class RunLock:
         self._write()
         return self
 
-    def set_step(self, step: str, **extra: str) -> None:
+    def set_step(
+        self, step: str, as_of: str | None = None, run_id: str | None = None
+    ) -> None:
         """Say in the lock file what the run is doing (for `status`)."""
-        self.info.update(step=step, **extra)
+        self.info["step"] = step
+        if as_of is not None:
+            self.info["as_of"] = as_of
+        if run_id is not None:
+            self.info["run_id"] = run_id
         self._write()
 
     def _write(self) -> None:
@@ -124,7 +146,7 @@ class RunLock:
         self.release()
 
 
-def current_holder(path: Path) -> dict | None:
+def current_holder(path: Path) -> Holder | None:
     """Who holds the lock now (None when nobody does); never takes it."""
     if not path.exists():
         return None

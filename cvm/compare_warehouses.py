@@ -1,6 +1,6 @@
 """Prove a refactor: are two warehouse files' tables identical?
 
-    python scripts/compare_warehouses.py BEFORE.duckdb AFTER.duckdb \
+    python -m cvm.compare_warehouses BEFORE.duckdb AFTER.duckdb \
         [--schemas marts intermediate staging] [--ignore detected_at ...]
 
 Every table (not view) of the given schemas that both files hold is compared
@@ -17,11 +17,15 @@ import sys
 
 import duckdb
 
+from cvm.db import scalar
+
 # Columns that differ by construction between two builds.
 DEFAULT_IGNORED = ("detected_at",)
 
 
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: list[str]):
+def _tables(
+    con: duckdb.DuckDBPyConnection, catalog: str, schemas: list[str]
+) -> dict[str, list[str]]:
     rows = con.sql(
         "select table_schema, table_name, column_name "
         "from information_schema.columns join information_schema.tables "
@@ -48,13 +52,14 @@ def compare(before: str, after: str, schemas: list[str], ignored: list[str]) -> 
         columns = [c for c in old[name] if c in new[name] and c not in ignored]
         select = ", ".join(f'"{c}"' for c in columns)
         only_before, only_after = (
-            con.sql(
+            scalar(
+                con,
                 f"select count(*) from (select {select} from {a}.{name} "
-                f"except all select {select} from {b}.{name})"
-            ).fetchone()[0]
+                f"except all select {select} from {b}.{name})",
+            )
             for a, b in (("before", "after"), ("after", "before"))
         )
-        rows = con.sql(f"select count(*) from after.{name}").fetchone()[0]
+        rows = scalar(con, f"select count(*) from after.{name}")
         extra = sorted(set(new[name]) - set(old[name]))
         gone = sorted(set(old[name]) - set(new[name]))
         note = (f"; new columns {extra}" if extra else "") + (

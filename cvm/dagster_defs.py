@@ -2,14 +2,14 @@
 
 Every dbt model and seed is an asset with its lineage (read from dbt's
 manifest), but the one asset step builds them all the only supported way:
-``python -m scripts.cvm run`` (build, validate, publish), never a bare
+``cvm run`` (build, validate, publish), never a bare
 ``dbt build`` into the published file.
 
 Install (on top of requirements.txt):
     .venv/bin/pip install -r requirements-dagster.txt -c constraints.txt
 Run, from the project root, with the usual CVM_* environment variables:
-    .venv/bin/dagster dev -f scripts/dagster_defs.py   # UI at localhost:3000
-    .venv/bin/dagster job execute -f scripts/dagster_defs.py -j cvm_nightly
+    .venv/bin/dagster dev -m cvm.dagster_defs   # UI at localhost:3000
+    .venv/bin/dagster job execute -m cvm.dagster_defs -j cvm_nightly
 
 The schedule (02:15 every night, the README's cron line, in UTC unless
 CVM_SCHEDULE_TIMEZONE names another zone) is off until switched on in the
@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 from collections import deque
+from collections.abc import Iterator
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -36,10 +37,11 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from cvm.settings import PROJECT_DIR
+
 # The job. Exit codes: 0 published, 1 data/test failure (nothing published),
 # 2 crash or bad configuration, 3 another run holds the lock.
-CVM_RUN = [sys.executable, "-m", "scripts.cvm", "run"]
+CVM_RUN = [sys.executable, "-m", "cvm", "run"]
 EXIT_LOCKED = 3
 # Another run holds the lock: try again later rather than fail the night.
 LOCK_RETRIES = 3
@@ -69,11 +71,11 @@ else:
         DagsterDbtTranslatorSettings(enable_asset_checks=False)
     ),
 )
-def cvm_warehouse(context: dg.AssetExecutionContext):
-    """Build, validate and publish the whole warehouse with scripts.cvm."""
+def cvm_warehouse(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+    """Build, validate and publish the whole warehouse with `cvm run`."""
     if context.is_subset:
         raise dg.Failure(
-            "scripts.cvm builds the whole warehouse: materialise every cvm asset "
+            "cvm run builds the whole warehouse: materialise every cvm asset "
             "(or launch the job cvm_nightly), not a subset."
         )
     output: deque[str] = deque(maxlen=20)  # its last line says why it failed
@@ -85,6 +87,7 @@ def cvm_warehouse(context: dg.AssetExecutionContext):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert process.stdout is not None  # stdout=PIPE
     try:
         for line in process.stdout:
             if line.strip():

@@ -1,8 +1,8 @@
-"""Benchmark the whole job (`python -m scripts.cvm run`), split by step.
+"""Benchmark the whole job (`cvm run`), split by step.
 
 Usage::
 
-    python scripts/benchmark_run.py [--customers 100000] [--months 36]
+    python -m cvm.benchmarks.run [--customers 100000] [--months 36]
         [--seed 1] [--runs 2] [--keep DIR]
 
 Generates dirty landing data (``--dirty --format parquet``) into a temporary
@@ -26,8 +26,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from cvm.settings import PROJECT_DIR
+
 STEP_DONE = re.compile(r"\] (\w+): done in ([\d.]+)s")
 EXPECTATIONS = re.compile(r"validate: (\d+) expectations, (\d+) failed")
 
@@ -40,18 +42,19 @@ def _generate(landing: Path, customers: int, months: int, seed: int) -> float:
     subprocess.run(
         [
             sys.executable,
-            str(PROJECT_DIR / "scripts" / "generate_landing_data.py"),
+            *("-m", "cvm.generate"),
             *("--customers", str(customers), "--months", str(months)),
             *("--seed", str(seed), "--dirty", "--format", "parquet"),
             *("--out", str(landing)),
         ],
         check=True,
+        cwd=PROJECT_DIR,
         stdout=subprocess.DEVNULL,
     )
     return time.monotonic() - started
 
 
-def _run_job(root: Path, landing: Path) -> dict:
+def _run_job(root: Path, landing: Path) -> dict[str, Any]:
     env = {
         **os.environ,
         "CVM_LANDING_DIR": str(landing),
@@ -63,7 +66,7 @@ def _run_job(root: Path, landing: Path) -> dict:
     started = time.monotonic()
     with log.open("a") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "scripts.cvm", "run"],
+            [sys.executable, "-m", "cvm", "run"],
             cwd=PROJECT_DIR,
             env=env,
             stdout=out,

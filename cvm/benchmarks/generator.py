@@ -1,8 +1,8 @@
-"""Benchmark scripts/generate_landing_data.py: wall time, peak RSS and rows per table.
+"""Benchmark the landing data generator: wall time, peak RSS and rows per table.
 
 Usage::
 
-    python scripts/benchmark_generator.py [--sizes 100000 1000000] [--months 36]
+    python -m cvm.benchmarks.generator [--sizes 100000 1000000] [--months 36]
         [--usage-days 90] [--format parquet] [--dirty] [--seed 1] [--keep DIR]
 
 Each size runs the generator in its own subprocess into a temporary directory
@@ -22,19 +22,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-GENERATOR = Path(__file__).resolve().parent / "generate_landing_data.py"
+from cvm.settings import PROJECT_DIR
 
 
 def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def run_once(customers: int, args: argparse.Namespace, out: Path) -> dict:
+def run_once(customers: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Run the generator once; return wall seconds, peak RSS (MiB) and the manifest."""
     cmd = [
         sys.executable,
-        str(GENERATOR),
+        "-m",
+        "cvm.generate",
         "--customers",
         str(customers),
         "--months",
@@ -53,7 +55,7 @@ def run_once(customers: int, args: argparse.Namespace, out: Path) -> dict:
     if not args.progress:
         cmd.append("--quiet")
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, cwd=PROJECT_DIR)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)

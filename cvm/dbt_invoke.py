@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_OK
-from scripts.machine import explain, machine_error
-from scripts.settings import PROJECT_DIR, Settings
+from cvm.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_OK
+from cvm.machine import explain, machine_error
+from cvm.settings import PROJECT_DIR, Settings
 
 __all__ = ["EXIT_CRASH", "EXIT_FAILED", "EXIT_OK", "DbtOutcome", "run_dbt"]
 # Prefix of the errors raised by the macro create_landing_views.

@@ -1,15 +1,18 @@
 """The renewal-risk models: feature matrix, the two model families, backtest.
 
-Used by the dbt Python models in ``models/intermediate/risk`` (dbt-duckdb puts
-this folder on ``sys.path`` through the profile's ``module_paths``) and by
-``scripts/benchmark_risk.py``. Pure functions on pandas frames; every random
+Used by the dbt Python models in ``models/intermediate/risk`` (``from
+cvm.risk_model import ...``: the installed package, or the project root that
+dbt-duckdb puts on ``sys.path`` through the profile's ``module_paths``) and by
+``cvm/benchmarks/risk.py``. Pure functions on pandas frames; every random
 choice takes a fixed seed, so a build is deterministic for its input.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any, Protocol
 
+import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -19,6 +22,19 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
+
+
+class Relation(Protocol):
+    """What the dbt Python models get from ``dbt.ref``: a DuckDB relation."""
+
+    def df(self) -> pd.DataFrame: ...
+
+
+class Model(Protocol):
+    """A fitted model: churn probabilities in the second column."""
+
+    def predict_proba(self, x: pd.DataFrame) -> np.ndarray: ...
+
 
 SEED = 20260
 LOGISTIC = "logistic_regression"
@@ -142,7 +158,9 @@ def feature_matrix(features: pd.DataFrame) -> pd.DataFrame:
     return x[list(FEATURES)]
 
 
-def observations(features, labels, labelled_only: bool) -> pd.DataFrame:
+def observations(
+    features: Relation, labels: Relation, labelled_only: bool
+) -> pd.DataFrame:
     """Feature rows joined to their labels, ordered by month and customer.
 
     `features` and `labels` are the relations of int_customer_risk_features
@@ -158,13 +176,14 @@ def observations(features, labels, labelled_only: bool) -> pd.DataFrame:
     )
 
 
-def chosen_model(metrics) -> str:
+def chosen_model(metrics: duckdb.DuckDBPyRelation) -> str:
     """The family int_risk_backtest_metrics marks as chosen (else logistic)."""
     rows = metrics.filter("is_chosen").project("model_name").limit(1).fetchall()
-    return rows[0][0] if rows else LOGISTIC
+    return str(rows[0][0]) if rows else LOGISTIC
 
 
-class EmptyColumnsToZero(TransformerMixin, BaseEstimator):
+# scikit-learn has no type information: its base classes are Any to mypy
+class EmptyColumnsToZero(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Set columns that were entirely missing in training to 0.
 
     The boosted model reads NaN as missing but cannot bin a column with no
@@ -172,7 +191,7 @@ class EmptyColumnsToZero(TransformerMixin, BaseEstimator):
     information, so it becomes a constant.
     """
 
-    def fit(self, x: pd.DataFrame, y=None) -> EmptyColumnsToZero:
+    def fit(self, x: pd.DataFrame, y: object = None) -> EmptyColumnsToZero:
         self.empty_ = [c for c in x.columns if x[c].isna().all()]
         return self
 
@@ -235,7 +254,7 @@ def fit(
     y: np.ndarray,
     max_rows: int,
     rows: np.ndarray | None = None,
-):
+) -> Model:
     """Fit the family `name` on at most `max_rows` rows of (x, y).
 
     `rows` (positions) restricts training to those rows; they are sampled
@@ -249,15 +268,17 @@ def fit(
     model = make_model(name)
     with limited_threads():
         model.fit(x.iloc[keep], y[keep])
-    return model
+    fitted: Model = model
+    return fitted
 
 
-def predict(model, x: pd.DataFrame) -> np.ndarray:
+def predict(model: Model, x: pd.DataFrame) -> np.ndarray:
     """Probability of churn within the horizon for each row of x."""
     if len(x) == 0:
         return np.zeros(0)
     with limited_threads():
-        return model.predict_proba(x)[:, 1]
+        churn: np.ndarray = model.predict_proba(x)[:, 1]
+    return churn
 
 
 def backtest(
@@ -265,7 +286,7 @@ def backtest(
     y: np.ndarray,
     observation_month: pd.Series,
     horizon_end_month: pd.Series,
-    backtest_months: list,
+    backtest_months: list[Any],
     max_rows: int,
     models: tuple[str, ...] = MODEL_NAMES,
 ) -> pd.DataFrame:
@@ -315,7 +336,8 @@ def linear_contributions(model: Pipeline, x: pd.DataFrame) -> np.ndarray:
     far each feature moves this customer's risk from an average customer's.
     """
     z = model[:-1].transform(x)
-    return z * model[-1].coef_[0]
+    contributions: np.ndarray = z * model[-1].coef_[0]
+    return contributions
 
 
 def top_drivers(

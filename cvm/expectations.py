@@ -21,9 +21,16 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from scripts.landing_contract import contract
-from scripts.settings import Settings
+from cvm.landing_contract import contract
+from cvm.settings import Settings
+
+if TYPE_CHECKING:  # importing GX takes seconds: only where it runs
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationValidationResult,
+    )
+    from great_expectations.expectations.expectation import Expectation
 
 RATE = {"min_value": 0, "max_value": 1}
 # Row counts are compared with the last published run when its as-of date is
@@ -48,7 +55,7 @@ class Asset:
     name: str
     query: str
     key: list[str]
-    expectations: list = field(default_factory=list)
+    expectations: list[Expectation] = field(default_factory=list)
 
 
 @dataclass
@@ -57,7 +64,7 @@ class ValidationOutcome:
     evaluated: int
     failed: int
     failures: list[str]
-    summary: dict
+    summary: dict[str, Any]  # per suite, and _seconds, _notes (gx_summary)
     results_path: Path | None = None
     # what passed but an on-call engineer should know (absent optional tables)
     notes: list[str] = field(default_factory=list)
@@ -77,18 +84,21 @@ def _patch_sql_execution_engine() -> None:
     if getattr(engine_class, "_cvm_patched", False):
         return
 
-    def execute_query(self, query):
+    def execute_query(
+        self: sqlalchemy_execution_engine.SqlAlchemyExecutionEngine, query: Any
+    ) -> Any:
         with self.get_connection() as connection:
             result = self._execute_query_with_recovery(connection, query)
             if result.returns_rows:
                 return result.freeze()()
             return result
 
-    engine_class.execute_query = execute_query
-    engine_class._cvm_patched = True
+    # a patch of the class, by name (mypy rightly refuses method assignment)
+    setattr(engine_class, "execute_query", execute_query)  # noqa: B010
+    setattr(engine_class, "_cvm_patched", True)  # noqa: B010
 
 
-def _mart(name: str, key: list[str], expectations: list) -> Asset:
+def _mart(name: str, key: list[str], expectations: list[Expectation]) -> Asset:
     return Asset(name, f"select * from marts.{name}", key, expectations)
 
 
@@ -98,7 +108,8 @@ def mart_assets(row_counts: dict[str, tuple[int, int]]) -> list[Asset]:
 
     x = gx.expectations
 
-    def between(column: str, **bounds: float) -> object:
+    def between(column: str, **bounds: Any) -> Expectation:
+        """Values of ``column`` within the bounds given (min_value, max_value)."""
         return x.ExpectColumnValuesToBeBetween(column=column, **bounds)
 
     assets = [
@@ -400,7 +411,10 @@ MAY_BE_EMPTY = {"fx_rates"}
 
 def _export_state(optional: bool, has_file: bool | None) -> str:
     """What arrived for a landing table with no rows, in words."""
-    what = {False: "no file", True: "a file without rows"}.get(has_file, "no rows")
+    if has_file is None:
+        what = "no rows"
+    else:
+        what = "a file without rows" if has_file else "no file"
     if optional:
         return f"deliberately absent: {what} (optional)"
     return f"empty export: {what}"
@@ -427,11 +441,11 @@ def landing_asset(
     landing_files = landing_files or {}
     rows_of = []
     for name, spec in tables.items():
-        rows, previous = int(built_rows.get(name, 0)), previous_rows.get(name)
+        rows, last = int(built_rows.get(name, 0)), previous_rows.get(name)
         if rows == 0:
             export = _export_state(spec["optional"], landing_files.get(name))
-        elif previous and rows < previous:
-            export = f"shrinking export: {rows} rows, {previous} at the last publish"
+        elif last and rows < last:
+            export = f"shrinking export: {rows} rows, {last} at the last publish"
         else:
             export = f"{rows} rows"
         rows_of.append(
@@ -505,9 +519,11 @@ def absent_table_notes(
     return notes
 
 
-def _describe(result: object, asset: str) -> str:
+def _describe(result: ExpectationValidationResult, asset: str) -> str:
     """One line for a failed expectation: what, where, and which rows."""
     config = result.expectation_config
+    if config is None:  # GX sets it for every expectation of a suite
+        return f"expectation on {asset} failed: {result.result}"
     column = config.kwargs.get("column") or ",".join(
         str(config.kwargs[k]) for k in ("column_A", "column_B") if k in config.kwargs
     )
@@ -541,7 +557,7 @@ def _describe(result: object, asset: str) -> str:
     return f"expectation {config.type} on {where} {expected}: {detail}"
 
 
-def _comparable(previous: dict | None, as_of: str) -> bool:
+def _comparable(previous: dict[str, Any] | None, as_of: str) -> bool:
     """Whether the last published run is a fair baseline for row counts.
 
     Not when the as-of date moved backwards (a backfill or restatement has
@@ -561,7 +577,7 @@ def validate(
     path: Path,
     as_of: str,
     built_rows: dict[str, int],
-    previous: dict | None,
+    previous: dict[str, Any] | None,
     results_dir: Path,
     landing_files: dict[str, bool] | None = None,
 ) -> ValidationOutcome:
@@ -583,7 +599,7 @@ def validate(
     _patch_sql_execution_engine()
     marts_previous: dict[str, int] = {}
     landing_previous: dict[str, int] = {}
-    if _comparable(previous, as_of):
+    if previous is not None and _comparable(previous, as_of):
         marts_previous = json.loads(previous.get("marts_row_counts") or "{}")
         landing_previous = json.loads(previous.get("landing_rows") or "{}")
     assets = [
@@ -601,7 +617,8 @@ def validate(
         name="warehouse",
         connection_string=f"duckdb:///{path}",
         create_temp_table=False,
-        kwargs={"connect_args": {"read_only": True}},
+        # SQLDatasource's engine arguments; GX's stub of add_sql omits them
+        kwargs={"connect_args": {"read_only": True}},  # type: ignore[call-arg]
     )
     definitions = []
     for asset in assets:
@@ -641,7 +658,7 @@ def validate(
 
     evaluated = failed = 0
     failures: list[str] = []
-    summary: dict[str, dict] = {}
+    summary: dict[str, Any] = {}
     for run in result.run_results.values():
         suite_name = run.suite_name
         suite_failures = [
