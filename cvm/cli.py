@@ -54,7 +54,7 @@ from cvm.dbt_invoke import (
 from cvm.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
 from cvm.lock import Holder, LockHeld, RunLock, current_holder, describe
 from cvm.machine import explain
-from cvm.publish import RunRow, StagingState
+from cvm.publish import RunLogRow, RunRow, StagingState
 from cvm.settings import (
     DEMO_LANDING_DIR,
     DEMO_MARKER,
@@ -132,56 +132,56 @@ class Run:
     ) -> RunRow:
         finished = publish.utc_now()
         quarantined = self.counts.get("quarantined_rows")
-        return {
-            "run_id": self.run_id,
-            "command": self.command,
-            "as_of_date": self.as_of,
-            "started_at": self.started_at,
-            "finished_at": finished,
-            "duration_seconds": round((finished - self.started_at).total_seconds(), 1),
-            "status": status,
-            "exit_code": exit_code,
-            "failed_step": step,
-            "failure_reason": reason,
-            "published": status == "success",
-            "marts_row_counts": self.counts.get("marts_row_counts"),
-            "landing_rows": self.counts.get("landing_rows"),
-            "quarantined_rows": quarantined,
-            "quarantined_rows_total": sum(quarantined.values())
+        return RunLogRow(
+            run_id=self.run_id,
+            command=self.command,
+            as_of_date=self.as_of,
+            started_at=self.started_at,
+            finished_at=finished,
+            duration_seconds=round((finished - self.started_at).total_seconds(), 1),
+            status=status,
+            exit_code=exit_code,
+            failed_step=step,
+            failure_reason=reason,
+            published=status == "success",
+            marts_row_counts=self.counts.get("marts_row_counts"),
+            landing_rows=self.counts.get("landing_rows"),
+            quarantined_rows=quarantined,
+            quarantined_rows_total=sum(quarantined.values())
             if quarantined is not None
             else None,
-            "expectations_evaluated": self.gx_counts[0],
-            "expectations_failed": self.gx_counts[1],
-            "gx_summary": self.gx or None,
-            "step_seconds": self.steps,
-            "landing_dir": str(self.settings.landing_dir),
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "results_path": str(self.results_dir),
-        }
+            expectations_evaluated=self.gx_counts[0],
+            expectations_failed=self.gx_counts[1],
+            gx_summary=self.gx or None,
+            step_seconds=self.steps,
+            landing_dir=str(self.settings.landing_dir),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            results_path=str(self.results_dir),
+        ).to_record()
 
 
 def abandoned_row(holder: Holder, taken_over_by: str) -> RunRow:
     """The run-log row of a run whose process died holding the lock."""
     started = holder.get("started_at")
-    return {
-        "run_id": holder.get("run_id") or f"unknown-{taken_over_by}",
-        "command": holder.get("command"),
-        "as_of_date": holder.get("as_of") or None,
-        "started_at": datetime.datetime.fromisoformat(started).replace(tzinfo=None)
+    return RunLogRow(
+        run_id=holder.get("run_id") or f"unknown-{taken_over_by}",
+        command=holder.get("command"),
+        as_of_date=holder.get("as_of") or None,
+        started_at=datetime.datetime.fromisoformat(started).replace(tzinfo=None)
         if started
         else None,
-        "status": "abandoned",
-        "failed_step": holder.get("step"),
-        "failure_reason": (
+        status="abandoned",
+        failed_step=holder.get("step"),
+        failure_reason=(
             f"process {holder.get('pid')} on {holder.get('host')} died while holding "
             f"the lock (in step {holder.get('step')}); nothing was published; "
             f"taken over by run {taken_over_by}"
         ),
-        "published": False,
-        "host": holder.get("host"),
-        "pid": holder.get("pid"),
-    }
+        published=False,
+        host=holder.get("host"),
+        pid=holder.get("pid"),
+    ).to_record()
 
 
 # -- the steps ----------------------------------------------------------------
@@ -591,13 +591,21 @@ def status(settings: Settings) -> int:
         for row in runs:
             _print_run(row)
         return EXIT_CRASH
-    success = next((row for row in runs if row["status"] == "success"), None)
-    if success:
-        hours = (publish.utc_now() - success["finished_at"]).total_seconds() / 3600
+    success = next(
+        (
+            RunLogRow.from_record(record)
+            for record in runs
+            if record["status"] == "success"
+        ),
+        None,
+    )
+    if success and success.finished_at:
+        finished = success.finished_at
+        hours = (publish.utc_now() - finished).total_seconds() / 3600
         print(
-            f"Data as of:          {success['as_of_date']} (published "
-            f"{success['finished_at']:%Y-%m-%d %H:%M} UTC, {hours:.1f} h ago, "
-            f"run {success['run_id']})"
+            f"Data as of:          {success.as_of_date} (published "
+            f"{finished:%Y-%m-%d %H:%M} UTC, {hours:.1f} h ago, "
+            f"run {success.run_id})"
         )
     else:
         print("Data as of:          never published successfully")
@@ -611,19 +619,16 @@ def status(settings: Settings) -> int:
     return EXIT_OK if runs[0]["status"] == "success" else EXIT_FAILED
 
 
-def _print_run(row: RunRow) -> None:
-    reason = (
-        f" - {row.get('failed_step')}: {row['failure_reason']}"
-        if row.get("failure_reason")
-        else ""
-    )
+def _print_run(record: RunRow) -> None:
+    row = RunLogRow.from_record(record)
+    reason = f" - {row.failed_step}: {row.failure_reason}" if row.failure_reason else ""
     gx = "gx -"
-    if row.get("expectations_evaluated") is not None:
-        gx = f"gx {row['expectations_failed']}/{row['expectations_evaluated']} failed"
-    started = f"{row['started_at']:%Y-%m-%d %H:%M}" if row.get("started_at") else "?"
+    if row.expectations_evaluated is not None:
+        gx = f"gx {row.expectations_failed}/{row.expectations_evaluated} failed"
+    started = f"{row.started_at:%Y-%m-%d %H:%M}" if row.started_at else "?"
     print(
-        f"  {started:<16} {row['run_id']:<24} {row.get('command') or '?':<9} "
-        f"as of {row.get('as_of_date') or '?'!s:<10} {row['status']:<9} {gx}{reason}"
+        f"  {started:<16} {row.run_id:<24} {row.command or '?':<9} "
+        f"as of {row.as_of_date or '?'!s:<10} {row.status!s:<9} {gx}{reason}"
     )
 
 

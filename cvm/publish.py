@@ -37,6 +37,7 @@ import os
 import shutil
 import stat
 from contextlib import suppress
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -53,87 +54,210 @@ RunRow = dict[str, Any]
 StagingState = dict[str, Any]
 # The umask the job was started with, once restrict_umask() tightened it.
 _STARTING_UMASK: list[int] = []
+
+
+def column(sql_type: str, doc: str) -> dict[str, str]:
+    """A run-log column's metadata: its SQL type, the description BI shows."""
+    return {"sql_type": sql_type, "doc": doc}
+
+
+@dataclass
+class RunLogRow:
+    """One row of ``marts.pipeline_runs``: the one definition of the run log.
+
+    The writers build rows through it (a misspelt column is an error), the
+    readers read rows back through it (``from_record``), and the table's
+    schema and its column comments (what BI tools show) come from its fields
+    (``RUN_LOG_COLUMNS``). JSON columns hold dicts until written.
+    """
+
+    run_id: str = field(
+        metadata=column(
+            "varchar",
+            "Id of the run (UTC start time and a random suffix). Standalone validate "
+            "and publish commands carry the id of the build they audit or publish, so "
+            "one build can have several rows (one per command).",
+        ),
+    )
+    command: str | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "The command that ran: run, backfill, build, validate or publish.",
+        ),
+    )
+    as_of_date: str | datetime.date | None = field(
+        default=None,
+        metadata=column(
+            "date",
+            "The as-of date the run built; null when it failed before knowing it.",
+        ),
+    )
+    started_at: datetime.datetime | None = field(
+        default=None,
+        metadata=column(
+            "timestamp",
+            "When the run started (UTC).",
+        ),
+    )
+    finished_at: datetime.datetime | None = field(
+        default=None,
+        metadata=column(
+            "timestamp",
+            "When the run ended (UTC); null when abandoned.",
+        ),
+    )
+    duration_seconds: float | None = field(
+        default=None,
+        metadata=column(
+            "double",
+            "finished_at - started_at in seconds.",
+        ),
+    )
+    status: str | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "'success' (published), 'failed' (a data, test or expectation failure: "
+            "nothing published), 'crashed' (bad configuration or an error: nothing "
+            "published) or 'abandoned' (the process died, e.g. killed, while holding "
+            "the lock; recorded by the next run).",
+        ),
+    )
+    exit_code: int | None = field(
+        default=None,
+        metadata=column(
+            "integer",
+            "The command's exit code: 0, 1, 2 (null when abandoned).",
+        ),
+    )
+    failed_step: str | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "The step that failed: landing, build, validate or publish (for abandoned "
+            "runs, the step they were in); null on success.",
+        ),
+    )
+    failure_reason: str | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "One line naming the model, test, expectation or error; null on success.",
+        ),
+    )
+    published: bool | None = field(
+        default=None,
+        metadata=column(
+            "boolean",
+            "True when this run replaced the published marts.",
+        ),
+    )
+    marts_row_counts: dict[str, Any] | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "JSON object: rows per mart in what the run built (null if it built "
+            "nothing).",
+        ),
+    )
+    landing_rows: dict[str, Any] | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "JSON object: raw rows per landing table the run read.",
+        ),
+    )
+    quarantined_rows: dict[str, Any] | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "JSON object: quarantined landing rows per landing table.",
+        ),
+    )
+    quarantined_rows_total: int | None = field(
+        default=None,
+        metadata=column(
+            "bigint",
+            "Sum of quarantined_rows.",
+        ),
+    )
+    expectations_evaluated: int | None = field(
+        default=None,
+        metadata=column(
+            "integer",
+            "Great Expectations evaluated.",
+        ),
+    )
+    expectations_failed: int | None = field(
+        default=None,
+        metadata=column(
+            "integer",
+            "Great Expectations that failed.",
+        ),
+    )
+    gx_summary: dict[str, Any] | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "JSON object per suite: evaluated, failed, and one line per failed "
+            "expectation. Full results: results_path.",
+        ),
+    )
+    step_seconds: dict[str, Any] | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "JSON object: seconds spent in each step before the row was written "
+            "(landing, build, validate; publish only when a later command wrote it).",
+        ),
+    )
+    landing_dir: str | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "The landing directory the run read.",
+        ),
+    )
+    host: str | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "Host the run ran on.",
+        ),
+    )
+    pid: int | None = field(
+        default=None,
+        metadata=column(
+            "integer",
+            "Process id of the run.",
+        ),
+    )
+    results_path: str | None = field(
+        default=None,
+        metadata=column(
+            "varchar",
+            "Folder with this run's Great Expectations results and dbt run results.",
+        ),
+    )
+
+    def to_record(self) -> RunRow:
+        """The row as column name -> value (what the writer stores)."""
+        return {item.name: getattr(self, item.name) for item in fields(self)}
+
+    @classmethod
+    def from_record(cls, record: RunRow) -> RunLogRow:
+        """A stored or recorded row (missing columns are null)."""
+        values: dict[str, Any] = {
+            item.name: record.get(item.name) for item in fields(cls)
+        }
+        return cls(**values)
+
+
 # name, type, description (also written as column comments for BI tools)
 RUN_LOG_COLUMNS: list[tuple[str, str, str]] = [
-    (
-        "run_id",
-        "varchar",
-        "Id of the run (UTC start time and a random suffix). Standalone "
-        "validate and publish commands carry the id of the build they audit or "
-        "publish, so one build can have several rows (one per command).",
-    ),
-    (
-        "command",
-        "varchar",
-        "The command that ran: run, backfill, build, validate or publish.",
-    ),
-    (
-        "as_of_date",
-        "date",
-        "The as-of date the run built; null when it failed before knowing it.",
-    ),
-    ("started_at", "timestamp", "When the run started (UTC)."),
-    ("finished_at", "timestamp", "When the run ended (UTC); null when abandoned."),
-    ("duration_seconds", "double", "finished_at - started_at in seconds."),
-    (
-        "status",
-        "varchar",
-        "'success' (published), 'failed' (a data, test or expectation failure: "
-        "nothing published), 'crashed' (bad configuration or an error: nothing "
-        "published) or 'abandoned' (the process died, e.g. killed, while "
-        "holding the lock; recorded by the next run).",
-    ),
-    ("exit_code", "integer", "The command's exit code: 0, 1, 2 (null when abandoned)."),
-    (
-        "failed_step",
-        "varchar",
-        "The step that failed: landing, build, validate or publish (for abandoned "
-        "runs, the step they were in); null on success.",
-    ),
-    (
-        "failure_reason",
-        "varchar",
-        "One line naming the model, test, expectation or error; null on success.",
-    ),
-    ("published", "boolean", "True when this run replaced the published marts."),
-    (
-        "marts_row_counts",
-        "varchar",
-        "JSON object: rows per mart in what the run built (null if it built nothing).",
-    ),
-    (
-        "landing_rows",
-        "varchar",
-        "JSON object: raw rows per landing table the run read.",
-    ),
-    (
-        "quarantined_rows",
-        "varchar",
-        "JSON object: quarantined landing rows per landing table.",
-    ),
-    ("quarantined_rows_total", "bigint", "Sum of quarantined_rows."),
-    ("expectations_evaluated", "integer", "Great Expectations evaluated."),
-    ("expectations_failed", "integer", "Great Expectations that failed."),
-    (
-        "gx_summary",
-        "varchar",
-        "JSON object per suite: evaluated, failed, and one line per failed "
-        "expectation. Full results: results_path.",
-    ),
-    (
-        "step_seconds",
-        "varchar",
-        "JSON object: seconds spent in each step before the row was written "
-        "(landing, build, validate; publish only when a later command wrote it).",
-    ),
-    ("landing_dir", "varchar", "The landing directory the run read."),
-    ("host", "varchar", "Host the run ran on."),
-    ("pid", "integer", "Process id of the run."),
-    (
-        "results_path",
-        "varchar",
-        "Folder with this run's Great Expectations results and dbt run results.",
-    ),
+    (item.name, item.metadata["sql_type"], item.metadata["doc"])
+    for item in fields(RunLogRow)
 ]
 RUN_LOG_NAMES = [name for name, _, _ in RUN_LOG_COLUMNS]
 
