@@ -54,6 +54,7 @@ from cvm.dbt_invoke import (
 from cvm.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
 from cvm.lock import Holder, LockHeld, RunLock, current_holder, describe
 from cvm.machine import explain
+from cvm.progress import BuildProgress, previous_timings
 from cvm.publish import RunLogRow, RunRow, StagingState
 from cvm.settings import (
     DEMO_LANDING_DIR,
@@ -244,7 +245,12 @@ def build_step(run: Run) -> None:
         # an earlier invocation's results must not pass for this one's
         dbt_run_results_path().unlink(missing_ok=True)
         _log(f"dbt build into the staging file {settings.staging_path}")
-        outcome = run_dbt(["build"], settings, warehouse=settings.staging_path)
+        progress = BuildProgress(
+            _log, previous_timings(settings.runs_dir, exclude=run.results_dir)
+        )
+        outcome = run_dbt(
+            ["build"], settings, warehouse=settings.staging_path, callbacks=[progress]
+        )
         _keep_dbt_results(run)
         if outcome.exit_code == EXIT_CRASH:
             raise MachineFailure(outcome.reason)

@@ -10,10 +10,11 @@ import dataclasses
 import gc
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cvm.exit_codes import EXIT_CRASH, EXIT_FAILED, EXIT_OK
 from cvm.machine import explain, machine_error
@@ -187,12 +188,16 @@ def release_warehouse() -> None:
 
 
 def run_dbt(
-    args: list[str], settings: Settings, warehouse: Path | None = None
+    args: list[str],
+    settings: Settings,
+    warehouse: Path | None = None,
+    callbacks: list[Callable[[Any], None]] | None = None,
 ) -> DbtOutcome:
     """Run one dbt command (e.g. ['build']).
 
     It writes to ``warehouse`` (the orchestration passes the staging file),
-    else to the settings' warehouse path.
+    else to the settings' warehouse path. ``callbacks`` receive every dbt
+    event (cvm.progress counts the nodes that finished).
     """
     from dbt.cli.main import dbtRunner
 
@@ -208,7 +213,7 @@ def run_dbt(
     ]
     with _environment(settings.dbt_env()):
         try:
-            result = dbtRunner().invoke(full_args)
+            result = dbtRunner(callbacks=callbacks or []).invoke(full_args)
         except Exception as error:  # dbt raised instead of reporting
             reason = explain(error_line(error), settings)
             return DbtOutcome(EXIT_CRASH, f"dbt crashed: {reason}")
