@@ -10,6 +10,8 @@ Commands:
             one's marts stay published; one run-log row per date)
   status    the published warehouse's freshness, recent runs, the lock holder
   summary   headline figures of the published warehouse
+  report    (re)write report/index.html beside the published file
+  export    CSV of one published mart (`cvm export fct_mrr_movements --out x.csv`)
   generate  write generated landing data (demo and test data; its own --help)
 
 Write-audit-publish: builds write a staging file beside the published
@@ -20,7 +22,12 @@ appends a row to marts.pipeline_runs in the published file, failed runs too.
 Exit codes: 0 success; 1 a data, test or expectation failure (nothing
 published); 2 a crash or bad configuration; 3 another run holds the lock.
 `status` exits 0 when the latest run succeeded, 1 when it did not, 2 when
-nothing was ever published.
+nothing was ever published. `report` and `export` exit 0 on success, 2 when
+they cannot (nothing published, not a mart, a write failing).
+
+After a successful `run`, `publish` or `backfill` the job writes the report
+(cvm/report.py) in a child process; a report that cannot be written is a
+warning in the final line, not a failed run: the marts are published.
 """
 
 from __future__ import annotations
@@ -67,8 +74,9 @@ from cvm.settings import (
 )
 
 
-def _log(message: str) -> None:
-    print(f"[cvm {time.strftime('%H:%M:%S')}] {message}", flush=True)
+def _log(message: str, to_stderr: bool = False) -> None:
+    stream = sys.stderr if to_stderr else sys.stdout
+    print(f"[cvm {time.strftime('%H:%M:%S')}] {message}", file=stream, flush=True)
 
 
 class MachineFailure(RuntimeError):
@@ -705,6 +713,46 @@ def summary(settings: Settings) -> int:
     return EXIT_OK
 
 
+def write_report(settings: Settings, out: Path | None = None) -> int:
+    """Write the report of the published file (``cvm report``)."""
+    from cvm.report import write_report as write
+
+    if not settings.warehouse_path.exists():
+        _log(f"no warehouse at {settings.warehouse_path}: run `make run` first")
+        return EXIT_CRASH
+    try:
+        path = write(settings.warehouse_path, out)
+    except Exception as error:
+        _log(f"report not written: {type(error).__name__}: {error_line(error, 300)}")
+        return EXIT_CRASH
+    _log(f"report written: {path}")
+    return EXIT_OK
+
+
+def export(settings: Settings, mart: str, out: str | None) -> int:
+    """Write one published mart as CSV (``cvm export MART [--out FILE]``).
+
+    Its own lines go to stderr: the CSV may be going to stdout.
+    """
+    from cvm.export import NotAMart, export_mart
+
+    if not settings.warehouse_path.exists():
+        _log(
+            f"no warehouse at {settings.warehouse_path}: run `make run` first",
+            to_stderr=True,
+        )
+        return EXIT_CRASH
+    try:
+        rows = export_mart(settings.warehouse_path, mart, out)
+    except NotAMart as error:
+        _log(f"not exported: {error}", to_stderr=True)
+        return EXIT_CRASH
+    if out not in (None, "-"):
+        name = mart.removeprefix("marts.")
+        _log(f"exported {rows:,} rows of marts.{name} to {out}", to_stderr=True)
+    return EXIT_OK
+
+
 # -- the command line ----------------------------------------------------------
 
 
@@ -759,12 +807,72 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("status", help="freshness, recent runs and the lock holder")
     commands.add_parser("summary", help="headline figures of the published warehouse")
+    report_parser = commands.add_parser(
+        "report", help="(re)write report/index.html from the published file"
+    )
+    report_parser.add_argument(
+        "--out",
+        metavar="FILE",
+        type=Path,
+        help="write the page here instead (default: report/"
+        "index.html beside the published file)",
+    )
+    export_parser = commands.add_parser(
+        "export", help="CSV of one mart of the published file"
+    )
+    export_parser.add_argument("mart", help="a mart, e.g. fct_mrr_movements")
+    export_parser.add_argument(
+        "--out", metavar="FILE", help="the CSV file to write (default: standard output)"
+    )
     commands.add_parser(
         "generate",
         help="generate landing data (demo and test data; `cvm generate --help`)",
         add_help=False,
     )
     return parser
+
+
+def final_line(settings: Settings) -> str:
+    """What the latest published run built, tested and published, in one line."""
+    from cvm.progress import node_counts
+
+    latest = publish.last_published(settings.warehouse_path)
+    if latest is None:
+        return f"done: published {settings.warehouse_path}"
+    row = RunLogRow.from_record(latest)
+    counts = node_counts(Path(row.results_path or "") / "dbt_run_results.json")
+    stored = row.marts_row_counts or {}  # JSON text as read back from the log
+    marts = len(json.loads(stored) if isinstance(stored, str) else stored)
+    built = (
+        f"built {counts.get('model', 0)} models and {counts.get('seed', 0)} seeds"
+        if counts
+        else "built (dbt's run results not kept)"
+    )
+    tests = (
+        f"{counts.get('test', 0)} data tests, {counts.get('unit_test', 0)} unit tests"
+    )
+    done = "done (DEMO DATA)" if holds_demo_data(row.landing_dir) else "done"
+    return (
+        f"{done}: {built}; passed {tests} and {row.expectations_evaluated or 0} "
+        f"expectations; published {marts} marts to {settings.warehouse_path} "
+        f"as of {row.as_of_date} (run {row.run_id})"
+    )
+
+
+def _report_in_child(settings: Settings) -> str:
+    """Write the report in a fresh process; what the final line says of it."""
+    from cvm.report import report_path
+
+    code = subprocess.call(
+        [sys.executable, "-m", "cvm", "report"],
+        env={**os.environ, **settings.dbt_env()},
+    )
+    if code != EXIT_OK:
+        return (
+            f"WARNING: report NOT written (exit {code}, see above; the marts are "
+            "published: `cvm report` writes it again)"
+        )
+    return f"report {report_path(settings.warehouse_path)}"
 
 
 def _summary_in_child(settings: Settings) -> int:
@@ -790,6 +898,10 @@ def main(argv: list[str] | None = None) -> int:
             return status(settings)
         if args.command == "summary":
             return summary(settings)
+        if args.command == "report":
+            return write_report(settings, args.out)
+        if args.command == "export":
+            return export(settings, args.mart, args.out)
         dates = (
             backfill_dates(args.start, args.end, args.every)
             if args.command == "backfill"
@@ -803,6 +915,7 @@ def main(argv: list[str] | None = None) -> int:
     # reach the published file); all else the job creates is its owner's
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     publish.restrict_umask()  # the published file gets its mode explicitly
+    report = ""
     try:
         with locked(settings, args.command) as lock:
             if args.command == "backfill":
@@ -815,6 +928,9 @@ def main(argv: list[str] | None = None) -> int:
                     lock,
                     demo_if_empty=getattr(args, "demo_if_empty", False),
                 )
+            if code == EXIT_OK and args.command in {"run", "publish", "backfill"}:
+                # under the lock: a later run's report is never overwritten
+                report = _report_in_child(settings)
     except LockHeld as held:
         _log(f"LOCKED (exit {EXIT_LOCKED}): {held}")
         return EXIT_LOCKED
@@ -823,6 +939,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CRASH
     if code == EXIT_OK and args.command == "run" and _summary_in_child(settings):
         _log("published, but the summary could not be printed (see above)")
+    if code == EXIT_OK and report:
+        # the last line: what was built, tested and published
+        _log(f"{final_line(settings)}; {report}")
     return code
 
 

@@ -71,3 +71,34 @@ def last_line(output: str) -> str:
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "cvm.duckdb"
+
+
+@dataclass
+class Published:
+    """A warehouse published by one real `run`, shared by a test session."""
+
+    landing: Path
+    warehouse: Path
+    result: CliResult
+
+    def cli(self, *args: str) -> CliResult:
+        """``python -m cvm *args`` on this landing directory and warehouse."""
+        return run_cli(*args, landing=self.landing, warehouse=self.warehouse)
+
+
+@pytest.fixture(scope="session")
+def published_run(tmp_path_factory: pytest.TempPathFactory) -> Published:
+    """Small dirty landing data and one successful `run` on it, once per session.
+
+    Tests that only read the published file (the report, export) share it;
+    a test that changes the warehouse works on a copy.
+    """
+    from cvm.generate import generate
+
+    root = tmp_path_factory.mktemp("session_published")
+    landing = root / "landing"
+    generate(customers=150, months=24, seed=3, out=landing, fmt="parquet", dirty=True)
+    warehouse = root / "warehouse" / "cvm.duckdb"
+    result = run_cli("run", landing=landing, warehouse=warehouse)
+    assert result.exit_code == 0, result.output[-4000:]
+    return Published(landing, warehouse, result)

@@ -184,9 +184,14 @@ def test_the_job_keeps_the_published_mode_and_writes_everything_else_0600(
     # the operator's chmod survives the next run (its run-log row is added)
     assert _mode(warehouse) == 0o640
     assert Settings(Path(), warehouse).build_path.exists()
+    # the report is for whoever reads the marts: the published file's mode
+    report = warehouse.parent / "report"
+    assert _mode(report / "index.html") == 0o640
+    assert _mode(report) == 0o755  # made at the first publish, under 0644
     others = {
         str(path.relative_to(warehouse.parent)): oct(_mode(path))
         for path in warehouse.parent.rglob("*")
-        if path != warehouse and _mode(path) & 0o077
+        if path not in {warehouse, report, report / "index.html"}
+        and _mode(path) & 0o077
     }
     assert others == {}  # build file, logs, runs/, target/: the owner's only
