@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import html
 import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -93,11 +94,13 @@ class Marts:
 
 
 def _json_value(value: object) -> object:
+    """A value as JSON holds it: dates ISO, decimals as floats, NaN as null."""
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or isinstance(value, bool | int | str):
         return value
-    return float(value)  # type: ignore[arg-type]  # Decimal
+    number = float(value)  # type: ignore[arg-type]  # float or Decimal
+    return number if math.isfinite(number) else None
 
 
 def incomplete_note(as_of: str, periods: dict[str, bool], what: str = "") -> str:

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 from conftest import PROJECT_DIR, Published, last_line, run_cli
 
-from cvm.report import CHARTS, report_path
+from cvm.report import CHARTS, incomplete_note, report_path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -136,6 +136,16 @@ def _set(browser: Any, chart: str, signal: str, value: str) -> None:
         chart,
         signal,
         value,
+    )
+
+
+def test_the_note_names_the_periods_still_running() -> None:
+    periods = {"2026-09": True, "2026-10": False}
+    assert incomplete_note("2026-10-15", periods, "months") == (
+        "As of 2026-10-15; incomplete months (still running): 2026-10"
+    )
+    assert incomplete_note("2026-10-31", {"2026-10": True}, "months") == (
+        "As of 2026-10-31; every month shown is complete"
     )
 
 
