@@ -253,12 +253,14 @@ def build_step(run: Run) -> None:
         # an earlier invocation's results must not pass for this one's
         dbt_run_results_path().unlink(missing_ok=True)
         _log(f"dbt build into the staging file {settings.staging_path}")
-        progress = BuildProgress(
-            _log, previous_timings(settings.runs_dir, exclude=run.results_dir)
-        )
-        outcome = run_dbt(
-            ["build"], settings, warehouse=settings.staging_path, callbacks=[progress]
-        )
+        timings = previous_timings(settings.runs_dir, exclude=run.results_dir)
+        with BuildProgress(_log, timings) as progress:
+            outcome = run_dbt(
+                ["build"],
+                settings,
+                warehouse=settings.staging_path,
+                callbacks=[progress],
+            )
         _keep_dbt_results(run)
         if outcome.exit_code == EXIT_CRASH:
             raise MachineFailure(outcome.reason)

@@ -96,7 +96,13 @@ def _duration(seconds: float) -> str:
 
 
 class BuildProgress:
-    """A dbtRunner callback that logs the build's progress every tenth."""
+    """A dbtRunner callback that logs the build's progress every tenth.
+
+    Used as a context manager it also watches for silence: when no line has
+    been logged for ``quiet`` seconds (one slow node, a busy machine), it
+    names the nodes still running, for how long, and how long they took in
+    the previous run.
+    """
 
     def __init__(
         self,
@@ -104,6 +110,7 @@ class BuildProgress:
         timings: dict[str, float] | None = None,
         steps: int = 10,
         clock: Callable[[], float] = time.monotonic,
+        quiet: float = 60.0,
     ) -> None:
         self.log, self.timings, self.steps, self.clock = (
             log,
@@ -116,7 +123,40 @@ class BuildProgress:
         self.finished: set[str] = set()
         self.started: float | None = None
         self.reported = 0
+        self.running: dict[str, float] = {}  # unique id -> when it started
+        self.quiet, self.last_line = quiet, clock()
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def __enter__(self) -> BuildProgress:
+        threading.Thread(target=self._watch, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(min(5.0, self.quiet)):
+            self.heartbeat()
+
+    def heartbeat(self) -> None:
+        """After ``quiet`` seconds without a line: what is still running."""
+        with self._lock:
+            now = self.clock()
+            if not self.running or now - self.last_line < self.quiet:
+                return
+            nodes = [
+                f"{uid.rsplit('.', 1)[-1]} for {_duration(now - since)}"
+                + (
+                    f" ({_duration(self.timings[uid])} in the previous run)"
+                    if uid in self.timings
+                    else ""
+                )
+                for uid, since in sorted(self.running.items(), key=lambda i: i[1])
+            ]
+            self.last_line = now
+            line = f"build: still running {', '.join(nodes)}"
+        self.log(line)
 
     def __call__(self, event: Any) -> None:
         name = event.info.name
@@ -124,6 +164,9 @@ class BuildProgress:
             with self._lock:
                 self.totals = _totals(event.data.stat_line)
                 self.started = self.clock()
+        elif name == "NodeStart":
+            with self._lock:
+                self.running[str(event.data.node_info.unique_id)] = self.clock()
         elif name == "NodeFinished":
             self.finish(str(event.data.node_info.unique_id))
 
@@ -131,6 +174,7 @@ class BuildProgress:
         """One node finished (whatever its status)."""
         kind = unique_id.split(".", 1)[0]
         with self._lock:
+            self.running.pop(unique_id, None)
             if kind not in KINDS or unique_id in self.finished:
                 return
             self.finished.add(unique_id)
@@ -142,6 +186,7 @@ class BuildProgress:
                 return
             self.reported = step
             line = self.line()
+            self.last_line = self.clock()
         self.log(line)
 
     def share_done(self) -> float:

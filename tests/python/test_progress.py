@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -53,7 +54,7 @@ def test_counts_per_kind_and_estimates_from_the_previous_timings() -> None:
 
     clock.now += 70
     progress(_finished(NODES[0]))
-    progress(_event("NodeStart"))  # other events are ignored
+    progress(_event("MainReportVersion"))  # other events are ignored
     progress(_finished(NODES[0]))  # counted once
 
     assert lines == [
@@ -105,3 +106,40 @@ def test_run_results_give_counts_and_the_newest_timings(tmp_path: Path) -> None:
     assert node_counts(tmp_path / "missing.json") == {}
     assert previous_timings(tmp_path / "runs")[NODES[0]] == 2.0
     assert previous_timings(tmp_path / "runs", exclude=newer.parent)[NODES[0]] == 1.0
+
+
+def test_a_quiet_build_names_what_is_still_running() -> None:
+    lines: list[str] = []
+    clock = Clock()
+    slow = "model.cvm.int_risk_backtest_predictions"
+    progress = BuildProgress(lines.append, {slow: 25.0}, clock=clock, quiet=60)
+    _found(progress)
+    progress(_event("NodeStart", node_info=SimpleNamespace(unique_id=slow)))
+    clock.now += 30
+    progress.heartbeat()
+    assert lines == []  # not quiet for long enough yet
+    clock.now += 45
+    progress.heartbeat()
+    assert lines == [
+        "build: still running int_risk_backtest_predictions for 75 s "
+        "(25 s in the previous run)"
+    ]
+    clock.now += 30
+    progress.heartbeat()  # the next one a minute after
+    assert len(lines) == 1
+    progress(_finished(slow))
+    clock.now += 120
+    progress.heartbeat()  # nothing running: nothing to say
+    assert len(lines) == 2 and lines[-1].startswith("build: 1/4 models")
+
+
+def test_the_watcher_stops_with_the_build() -> None:
+    lines: list[str] = []
+    with BuildProgress(lines.append, {}, quiet=0.01) as progress:
+        _found(progress)
+        progress(_event("NodeStart", node_info=SimpleNamespace(unique_id="model.a.b")))
+        for _ in range(200):
+            if lines:
+                break
+            time.sleep(0.01)
+    assert lines and lines[0].startswith("build: still running b for ")
