@@ -44,6 +44,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -263,6 +264,10 @@ def build_step(run: Run) -> None:
             )
         _keep_dbt_results(run)
         if outcome.exit_code == EXIT_CRASH:
+            if SIGTERM_RECEIVED.is_set():
+                # dbt's cancelling failed in turn (dbt-duckdb interrupts a
+                # connection a finished node just closed): the stop is the cause
+                raise Interrupted(f"stopped by SIGTERM (dbt then: {outcome.reason})")
             raise MachineFailure(outcome.reason)
         if outcome.exit_code != EXIT_OK:
             step = (
@@ -423,7 +428,12 @@ class Interrupted(KeyboardInterrupt):
     """
 
 
+# Set once SIGTERM arrived: dbt may report its cancelling instead of it.
+SIGTERM_RECEIVED = threading.Event()
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
+    SIGTERM_RECEIVED.set()
     raise Interrupted("stopped by SIGTERM")
 
 
