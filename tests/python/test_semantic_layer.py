@@ -6,7 +6,8 @@ One warehouse per session: the one `make dbt-test` built
 data and holds the time spine, else a build of the models into a temporary
 directory. `mf` reads the semantic manifest from the project's
 target/semantic_manifest.json (its path is fixed), so the session first runs
-`dbt parse` into the project's target/.
+`dbt parse` into the project's target/; it then opens the warehouse through
+the profile output `read_only`, as it would read the published file.
 """
 
 from __future__ import annotations
@@ -247,36 +248,59 @@ def test_customer_flows_and_logo_churn_by_quarter(
 
 
 def test_revenue_retention_by_cohort(mf_env: dict[str, str], tmp_path: Path) -> None:
+    """The saved query (every segment) equals the 'All' rows; by segment, the
+    segment rows."""
     columns = ["net_revenue_retention", "gross_revenue_retention", "logo_retention"]
     keys = ["metric_time__month", "retention_cohort__months_since_start"]
-    got = mf_query(mf_env, tmp_path, "--saved-query", "retention_by_cohort")
-    expected = marts(
+    cohorts = marts(
         mf_env,
         "select cohort_month as metric_time__month, months_since_start as "
-        "retention_cohort__months_since_start, * from marts.fct_retention_cohorts "
-        "where segment = 'All'",
+        "retention_cohort__months_since_start, segment as "
+        "retention_cohort__segment, * from marts.fct_retention_cohorts",
     )
-    assert len(expected) > 200
-    assert_same(got, expected[[*keys, *columns]], keys, columns)
+    whole_book = cohorts[cohorts["segment"] == "All"]
+    assert len(whole_book) > 200
+    got = mf_query(mf_env, tmp_path, "--saved-query", "retention_by_cohort")
+    assert_same(got, whole_book[[*keys, *columns]], keys, columns)
+    keys = [*keys, "retention_cohort__segment"]
+    got = mf_query(
+        mf_env,
+        tmp_path,
+        *("--metrics", ",".join(columns), "--group-by", ",".join(keys)),
+    )
+    segments = cohorts[cohorts["segment"] != "All"]
+    assert_same(got, segments[[*keys, *columns]], keys, columns)
 
 
 def test_renewal_rates_by_contract_end_month(
     mf_env: dict[str, str], tmp_path: Path
 ) -> None:
+    """Per contract-end month: the saved query equals the 'All' rows; by the
+    customer's segment, the segment rows."""
     columns = [
         *("renewal_rate", "gross_renewal_rate", "net_renewal_rate"),
         *("renewals_due", "renewals_pending", "pending_arr_due"),
     ]
-    got = mf_query(mf_env, tmp_path, "--saved-query", "renewal_rate_by_cohort")
-    expected = marts(
+    cohorts = marts(
         mf_env,
-        "select cohort_month as metric_time__month, renewal_rate, "
-        "gross_renewal_rate, net_renewal_rate, renewals_due, "
-        "pending as renewals_pending, pending_arr_due "
-        "from marts.fct_renewal_cohorts where segment = 'All'",
+        "select cohort_month as metric_time__month, segment, segment as "
+        "customer__segment, renewal_rate, gross_renewal_rate, net_renewal_rate, "
+        "renewals_due, pending as renewals_pending, pending_arr_due "
+        "from marts.fct_renewal_cohorts",
     )
-    assert expected["renewal_rate"].notna().sum() >= 10
-    assert_same(got, expected, ["metric_time__month"], columns)
+    whole_book = cohorts[cohorts["segment"] == "All"]
+    assert whole_book["renewal_rate"].notna().sum() >= 10
+    keys = ["metric_time__month"]
+    got = mf_query(mf_env, tmp_path, "--saved-query", "renewal_rate_by_cohort")
+    assert_same(got, whole_book[[*keys, *columns]], keys, columns)
+    keys = [*keys, "customer__segment"]
+    got = mf_query(
+        mf_env,
+        tmp_path,
+        *("--metrics", ",".join(columns), "--group-by", ",".join(keys)),
+    )
+    segments = cohorts[cohorts["segment"] != "All"]
+    assert_same(got, segments[[*keys, *columns]], keys, columns)
 
 
 def test_referral_rate_and_nps_by_quarter_and_segment(
