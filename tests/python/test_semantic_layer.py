@@ -247,40 +247,56 @@ def test_customer_flows_and_logo_churn_by_quarter(
     assert_same(got, expected, ["metric_time__quarter", "customer__segment"], columns)
 
 
+def assert_book_and_segments(
+    env: dict[str, str],
+    tmp_path: Path,
+    rows: pd.DataFrame,
+    keys: list[str],
+    columns: list[str],
+    saved_query: str | None = None,
+) -> None:
+    """The metrics of every segment together (the saved query, if named)
+    equal the mart's 'All' rows; grouped also by the segment (the last key),
+    the segment rows."""
+    book_keys = keys[:-1]
+    by_metrics = ("--metrics", ",".join(columns), "--group-by")
+    if saved_query:
+        got = mf_query(env, tmp_path, "--saved-query", saved_query)
+    else:
+        got = mf_query(env, tmp_path, *by_metrics, ",".join(book_keys))
+    whole_book = rows[rows["segment"] == "All"]
+    assert_same(got, whole_book[[*book_keys, *columns]], book_keys, columns)
+    got = mf_query(env, tmp_path, *by_metrics, ",".join(keys))
+    segments = rows[rows["segment"] != "All"]
+    assert_same(got, segments[[*keys, *columns]], keys, columns)
+
+
 def test_revenue_retention_by_cohort(mf_env: dict[str, str], tmp_path: Path) -> None:
-    """The saved query (every segment) equals the 'All' rows; by segment, the
-    segment rows."""
-    columns = ["net_revenue_retention", "gross_revenue_retention", "logo_retention"]
-    keys = ["metric_time__month", "retention_cohort__months_since_start"]
     cohorts = marts(
         mf_env,
         "select cohort_month as metric_time__month, months_since_start as "
         "retention_cohort__months_since_start, segment as "
         "retention_cohort__segment, * from marts.fct_retention_cohorts",
     )
-    whole_book = cohorts[cohorts["segment"] == "All"]
-    assert len(whole_book) > 200
-    got = mf_query(mf_env, tmp_path, "--saved-query", "retention_by_cohort")
-    assert_same(got, whole_book[[*keys, *columns]], keys, columns)
-    keys = [*keys, "retention_cohort__segment"]
-    got = mf_query(
+    assert (cohorts["segment"] == "All").sum() > 200
+    assert_book_and_segments(
         mf_env,
         tmp_path,
-        *("--metrics", ",".join(columns), "--group-by", ",".join(keys)),
+        cohorts,
+        [
+            *("metric_time__month", "retention_cohort__months_since_start"),
+            "retention_cohort__segment",
+        ],
+        ["net_revenue_retention", "gross_revenue_retention", "logo_retention"],
+        saved_query="retention_by_cohort",
     )
-    segments = cohorts[cohorts["segment"] != "All"]
-    assert_same(got, segments[[*keys, *columns]], keys, columns)
 
 
 def test_renewal_rates_by_contract_end_month(
     mf_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """Per contract-end month: the saved query equals the 'All' rows; by the
-    customer's segment, the segment rows."""
-    columns = [
-        *("renewal_rate", "gross_renewal_rate", "net_renewal_rate"),
-        *("renewals_due", "renewals_pending", "pending_arr_due"),
-    ]
+    """Per contract-end month, pending renewals left out of the rates; by
+    the customer's segment too."""
     cohorts = marts(
         mf_env,
         "select cohort_month as metric_time__month, segment, segment as "
@@ -288,41 +304,39 @@ def test_renewal_rates_by_contract_end_month(
         "renewals_due, pending as renewals_pending, pending_arr_due "
         "from marts.fct_renewal_cohorts",
     )
-    whole_book = cohorts[cohorts["segment"] == "All"]
-    assert whole_book["renewal_rate"].notna().sum() >= 10
-    keys = ["metric_time__month"]
-    got = mf_query(mf_env, tmp_path, "--saved-query", "renewal_rate_by_cohort")
-    assert_same(got, whole_book[[*keys, *columns]], keys, columns)
-    keys = [*keys, "customer__segment"]
-    got = mf_query(
+    assert cohorts.loc[cohorts["segment"] == "All", "renewal_rate"].notna().sum() >= 10
+    assert_book_and_segments(
         mf_env,
         tmp_path,
-        *("--metrics", ",".join(columns), "--group-by", ",".join(keys)),
+        cohorts,
+        ["metric_time__month", "customer__segment"],
+        [
+            *("renewal_rate", "gross_renewal_rate", "net_renewal_rate"),
+            *("renewals_due", "renewals_pending", "pending_arr_due"),
+        ],
+        saved_query="renewal_rate_by_cohort",
     )
-    segments = cohorts[cohorts["segment"] != "All"]
-    assert_same(got, segments[[*keys, *columns]], keys, columns)
 
 
 def test_referral_rate_and_nps_by_quarter_and_segment(
     mf_env: dict[str, str], tmp_path: Path
 ) -> None:
-    columns = ["referral_rate", "nps", "referrals", "nps_responses"]
-    for group_by, where in [
-        ("metric_time__quarter,referral_quarter__segment", "segment <> 'All'"),
-        ("metric_time__quarter", "segment = 'All'"),
-    ]:
-        got = mf_query(
-            mf_env, tmp_path, "--metrics", ",".join(columns), "--group-by", group_by
-        )
-        expected = marts(
-            mf_env,
-            "select quarter_start as metric_time__quarter, segment as "
-            "referral_quarter__segment, referral_rate, nps, referrals, "
-            f"nps_responses from marts.fct_referrals_by_segment where {where}",
-        )
-        keys = group_by.split(",")
-        assert expected["referral_rate"].notna().sum() >= 8
-        assert_same(got, expected[[*keys, *columns]], keys, columns)
+    quarters = marts(
+        mf_env,
+        "select quarter_start as metric_time__quarter, segment, segment as "
+        "referral_quarter__segment, referral_rate, nps, referrals, "
+        "nps_responses from marts.fct_referrals_by_segment",
+    )
+    assert (
+        quarters.loc[quarters["segment"] == "All", "referral_rate"].notna().sum() >= 8
+    )
+    assert_book_and_segments(
+        mf_env,
+        tmp_path,
+        quarters,
+        ["metric_time__quarter", "referral_quarter__segment"],
+        ["referral_rate", "nps", "referrals", "nps_responses"],
+    )
 
 
 def test_top_20_percent_shares(mf_env: dict[str, str], tmp_path: Path) -> None:
