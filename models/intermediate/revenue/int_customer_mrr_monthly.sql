@@ -57,30 +57,41 @@ native_monthly as (
 ),
 
 -- each month's native MRR counts as "current" in its month and as
--- "previous" in the next month
+-- "previous" in the next month; one row per customer, currency and month
 contributions as (
 
     select
         customer_id,
         currency,
         month_start,
-        native_mrr as current_native_mrr,
-        cast(0 as decimal(38, 10)) as previous_native_mrr
-    from native_monthly
+        sum(current_native_mrr) as current_native_mrr,
+        sum(previous_native_mrr) as previous_native_mrr
+    from (
+        select
+            customer_id,
+            currency,
+            month_start,
+            native_mrr as current_native_mrr,
+            0 as previous_native_mrr
+        from native_monthly
 
-    union all
+        union all
 
-    select
-        customer_id,
-        currency,
-        cast({{ dbt.dateadd('month', 1, 'month_start') }} as date)
-            as month_start,
-        cast(0 as decimal(38, 10)) as current_native_mrr,
-        native_mrr as previous_native_mrr
-    from native_monthly
+        select
+            customer_id,
+            currency,
+            cast({{ dbt.dateadd('month', 1, 'month_start') }} as date)
+                as month_start,
+            0 as current_native_mrr,
+            native_mrr as previous_native_mrr
+        from native_monthly
+    ) as both_months
+    group by 1, 2, 3
 
 ),
 
+-- converted once per customer, currency and month, then summed over the
+-- customer's currencies
 converted as (
 
     select
