@@ -12,7 +12,7 @@ export CVM_WAREHOUSE_PATH ?= warehouse/cvm.duckdb
 TEST_LANDING := target/test_landing
 TEST_WAREHOUSE := target/test_warehouse/cvm.duckdb
 
-.PHONY: run test venv lint sqlfluff dbt-test pytest benchmark clean dagster dagster-dev
+.PHONY: run test venv browser lint sqlfluff dbt-test pytest benchmark clean dagster dagster-dev
 
 venv: $(STAMP)
 
@@ -33,7 +33,17 @@ run: venv
 
 ## test: the whole suite (lint: ruff and mypy; sqlfluff; dbt unit + data tests on
 ## generated data; pytest).
-test: venv lint sqlfluff dbt-test pytest
+test: venv browser lint sqlfluff dbt-test pytest
+
+## browser: Debian's chromium and chromium-driver, which the report's browser
+## test drives; installed once, only when missing (so `make test` is enough
+## on a fresh machine)
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	    sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
+	    $$sudo apt-get update -qq && \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
 
 lint: venv
 	$(BIN)/ruff check cvm tests

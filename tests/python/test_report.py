@@ -1,6 +1,6 @@
 """The report `run` writes beside the published file, checked in a real browser.
 
-Headless Chromium (Debian's chromium and chromium-driver; .ci/run installs
+Headless Chromium (Debian's chromium and chromium-driver; `make test` installs
 them) opens report/index.html from disk with every network request made to
 fail, waits until every chart has rendered, fails on any console error or
 Vega warning, and compares the numbers drawn with the marts. Screenshots (the
@@ -53,7 +53,7 @@ def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         pytest.fail(
             "headless Chromium is needed: apt-get install chromium chromium-driver "
-            "(.ci/run does)"
+            "(`make browser` does; `make test` runs it)"
         )
     options = Options()
     options.binary_location = CHROMIUM
