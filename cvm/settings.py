@@ -80,6 +80,13 @@ def _number(env: dict[str, str], name: str, default: str, kind: type[Number]) ->
     return number
 
 
+# DuckDB's memory limit unless CVM_MEMORY_LIMIT says otherwise: room for the
+# operating system, the dbt Python models' pandas frames and a BI reader on a
+# 24 GB machine; what does not fit spills to the temp directory beside the
+# warehouse (profiles/profiles.yml). The profile repeats this default.
+DEFAULT_MEMORY_LIMIT = "8GB"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the landing files are, where the warehouse goes, and the as-of date."""
@@ -95,7 +102,7 @@ class Settings:
     row_count_slack: int = 50
     max_quarantine_share: float = 0.05
     # DuckDB (profiles/profiles.yml): named in out-of-memory failures.
-    memory_limit: str = "16GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: str = "2"
     # Mode of the published file (CVM_FILE_MODE, octal); None keeps its mode.
     file_mode: int | None = None
@@ -115,7 +122,7 @@ class Settings:
             max_quarantine_share=_number(
                 env, "CVM_MAX_QUARANTINE_SHARE", "0.05", float
             ),
-            memory_limit=env.get("CVM_MEMORY_LIMIT", "16GB"),
+            memory_limit=env.get("CVM_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
             threads=env.get("CVM_THREADS", "2"),
             file_mode=_file_mode(env.get("CVM_FILE_MODE", "")),
         )

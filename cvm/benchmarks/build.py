@@ -12,7 +12,7 @@ directory, or reused: ``--landing DIR`` (one size only), or
 Then ``dbt build --profiles-dir profiles --project-dir .`` runs from the
 project root in a subprocess into a fresh warehouse file, with its own
 DBT_TARGET_PATH and DBT_LOG_PATH (the project's ``target/`` is never touched)
-and the profile's memory limit (CVM_MEMORY_LIMIT, 16GB unless set).
+and the profile's memory limit (CVM_MEMORY_LIMIT, 8GB unless set).
 
 Printed per size: generation time, dbt wall time, peak RSS of the dbt process
 (``ru_maxrss`` from ``os.wait4``; DuckDB runs inside it), the warehouse file

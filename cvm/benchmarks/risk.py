@@ -4,7 +4,7 @@ Usage::
 
     python -m cvm.benchmarks.risk [--sizes 20000 2000] [--months 36]
         [--seed 1] [--work target/benchmark_risk]
-        [--build-sizes 100000 [1000000]]
+        [--build-sizes 100000] [--step-sizes 1000000]
 
 Accuracy (``--sizes``): for each size the generator writes clean landing data
 with product usage over the whole history (``--usage-days`` = 31 x months)
@@ -26,7 +26,9 @@ fresh file, then again without the risk models (``--exclude`` the risk
 folders; their tables stay from the first build so dim_customers still
 builds), then the full build again; prints both warm wall times, the
 difference and the risk models' summed execution time from
-run_results.json. Figures are printed, never asserted.
+run_results.json. Step time (``--step-sizes``): one full build, then only
+the risk folders rebuilt on it, each with wall time and peak RSS; for sizes
+where three builds cost too much (1M). Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -66,6 +68,13 @@ TIMING = ["months_to_contract_end", "is_contract_end_in_horizon"]
 
 def dbt(args: list[str], warehouse: Path, landing: Path, work: Path) -> float:
     """Run dbt from the project root into `warehouse`; return wall seconds."""
+    return dbt_measured(args, warehouse, landing, work)[0]
+
+
+def dbt_measured(
+    args: list[str], warehouse: Path, landing: Path, work: Path
+) -> tuple[float, float]:
+    """Run dbt into `warehouse`; return wall seconds and peak RSS in GiB."""
     env = dict(
         os.environ,
         CVM_WAREHOUSE_PATH=str(warehouse),
@@ -75,16 +84,21 @@ def dbt(args: list[str], warehouse: Path, landing: Path, work: Path) -> float:
     )
     t0 = time.time()
     with open(work / "dbt.log", "a", encoding="utf-8") as log:
-        rc = subprocess.call(
+        process = subprocess.Popen(
             [DBT, *args, "--profiles-dir", "profiles", "--project-dir", "."],
             cwd=PROJECT_DIR,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    if rc != 0:
-        raise SystemExit(f"dbt {args[0]} failed (exit {rc}); see {work / 'dbt.log'}")
-    return time.time() - t0
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.time() - t0
+    if process.returncode != 0:
+        raise SystemExit(
+            f"dbt {args[0]} failed (exit {process.returncode}); see {work / 'dbt.log'}"
+        )
+    return seconds, usage.ru_maxrss / 1024**2
 
 
 def _mean_metrics(scored: pd.DataFrame) -> dict[str, float]:
@@ -246,10 +260,40 @@ def build_time(customers: int, args: argparse.Namespace) -> None:
     )
 
 
+def risk_step(customers: int, args: argparse.Namespace) -> None:
+    """The risk models alone on a built warehouse: their wall time and memory.
+
+    Where a warm build with and without them costs too much to run (1M
+    customers), this builds everything once, then rebuilds only the risk
+    folders on it (the step a nightly run adds), each timed with its peak RSS.
+    """
+    work = Path(args.work) / f"risk_step_{customers}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    landing, warehouse = work / "landing", work / "cvm.duckdb"
+    t0 = time.time()
+    generate(customers, args.months, args.seed, landing)
+    gen_s = time.time() - t0
+    full_s, full_rss = dbt_measured(["build"], warehouse, landing, work)
+    risk_in_full = _risk_execution_s(work)
+    step_s, step_rss = dbt_measured(
+        ["build", "--select", *RISK_PATHS], warehouse, landing, work
+    )
+    print(
+        f"\nrisk step at {customers:,} customers x {args.months} months "
+        f"(generate {gen_s:.0f} s): full build {full_s:.0f} s, peak RSS "
+        f"{full_rss:.1f} GiB (risk nodes {risk_in_full:.0f} s of execution);"
+        f"\n  the risk models alone on the built warehouse: {step_s:.0f} s, "
+        f"peak RSS {step_rss:.1f} GiB ({100 * step_s / full_s:.0f}% of the "
+        f"full build's wall time)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="*", default=[20000, 2000])
     ap.add_argument("--build-sizes", type=int, nargs="*", default=[])
+    ap.add_argument("--step-sizes", type=int, nargs="*", default=[])
     ap.add_argument("--months", type=int, default=36)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-training-rows", type=int, default=50000)
@@ -259,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         accuracy(n, args)
     for n in args.build_sizes:
         build_time(n, args)
+    for n in args.step_sizes:
+        risk_step(n, args)
     return 0
 
 
