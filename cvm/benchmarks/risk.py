@@ -268,11 +268,16 @@ def risk_step(customers: int, args: argparse.Namespace) -> None:
     folders on it (the step a nightly run adds), each timed with its peak RSS.
     """
     work = Path(args.work) / f"risk_step_{customers}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     landing, warehouse = work / "landing", work / "cvm.duckdb"
     t0 = time.time()
-    generate(customers, args.months, args.seed, landing)
+    if (landing / "_manifest.json").exists():  # an earlier try's data: reused
+        for path in work.iterdir():
+            if path != landing:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        generate(customers, args.months, args.seed, landing)
     gen_s = time.time() - t0
     full_s, full_rss = dbt_measured(["build"], warehouse, landing, work)
     risk_in_full = _risk_execution_s(work)
