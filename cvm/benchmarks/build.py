@@ -43,6 +43,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cvm.benchmarks.nodes import by_layer, slowest
+from cvm.benchmarks.nodes import layer as node_layer
+from cvm.benchmarks.nodes import name as node_name
 from cvm.settings import PROJECT_DIR
 
 REVENUE_NODES = (
@@ -60,16 +63,6 @@ REVENUE_NODES = (
     "int_renewals_due",
     "int_churn_reasons",
     "util_months",
-)
-LAYERS = (
-    "staging",
-    "intermediate",
-    "utilities",
-    "marts",
-    "seeds",
-    "hooks",
-    "data tests",
-    "unit tests",
 )
 MIB = 2**20
 
@@ -144,15 +137,6 @@ def run_dbt(env: dict[str, str], log: Path, timeout: float) -> Build:
         timed_out=interrupted_at is not None,
         samples=samples,
     )
-
-
-def _layer(uid: str, manifest: dict[str, Any]) -> str:
-    kind = uid.split(".")[0]
-    if kind == "model":
-        path = Path(manifest["nodes"][uid]["original_file_path"])
-        return path.parts[1] if len(path.parts) > 2 else "marts"
-    kinds = {"test": "data tests", "unit_test": "unit tests", "seed": "seeds"}
-    return kinds.get(kind, "hooks")
 
 
 def _window(result: dict[str, Any]) -> tuple[float, float]:
@@ -242,23 +226,18 @@ def report(n: int, gen_s: float | None, build: Build, work: Path) -> None:
         results, running = _log_nodes(log, nodes)
         print("no run_results.json: the figures below are from dbt's console log")
         print(f"still running when dbt stopped: {running}")
-    by_layer = {layer: [0.0, 0] for layer in LAYERS}
     statuses: dict[str, int] = {}
     for r in results:
-        acc = by_layer.setdefault(_layer(r["unique_id"], nodes), [0.0, 0])
-        acc[0] += r["execution_time"]
-        acc[1] += 1
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     print(f"nodes: {len(results)} {statuses}")
     print("time per layer (sum of execution_time; 2 threads overlap):")
-    for layer, (secs, count) in by_layer.items():
+    for layer, (secs, count) in by_layer(results, nodes).items():
         print(f"  {layer:<28}{secs:>9.1f} s  ({count} nodes)")
     print("10 slowest nodes (s, max RSS sampled while running, layer, node):")
-    slowest = sorted(results, key=lambda r: -r["execution_time"])[:10]
-    for r in slowest:
+    for r in slowest(results):
         rss = _node_rss(r, build.samples)
-        layer = _layer(r["unique_id"], nodes)
-        name = r["unique_id"].split(".", 2)[2][:70]
+        layer = node_layer(r["unique_id"], nodes)
+        name = node_name(r["unique_id"])[:70]
         print(f"  {r['execution_time']:>8.1f}  {rss:>7,.0f} MiB  {layer:<13}{name}")
     print("revenue marts and their intermediate models:")
     by_name = {r["unique_id"].split(".")[-1]: r for r in results}
