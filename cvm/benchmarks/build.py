@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cvm.benchmarks.job import generate_landing
 from cvm.benchmarks.nodes import by_layer, slowest
 from cvm.benchmarks.nodes import layer as node_layer
 from cvm.benchmarks.nodes import name as node_name
@@ -89,16 +90,6 @@ def _rss_mib(pid: int) -> float:
         return 0.0
     match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else 0.0
-
-
-def generate(customers: int, args: argparse.Namespace, out: Path) -> float:
-    """Write the landing data for `customers`; return the wall seconds."""
-    cmd = [sys.executable, "-m", "cvm.generate", "--customers", str(customers)]
-    cmd += ["--months", str(args.months), "--seed", str(args.seed)]
-    cmd += ["--format", "parquet", "--out", str(out), "--quiet"]
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=PROJECT_DIR)
-    return time.perf_counter() - t0
 
 
 def run_dbt(env: dict[str, str], log: Path, timeout: float) -> Build:
@@ -267,7 +258,7 @@ def bench_one(n: int, args: argparse.Namespace, work: Path) -> int:
         landing.symlink_to(args.landing.resolve(), target_is_directory=True)
     elif not (landing / "_manifest.json").exists():
         shutil.rmtree(landing, ignore_errors=True)
-        gen_s = generate(n, args, landing)
+        gen_s = generate_landing(landing, n, args.months, args.seed, dirty=False)
     for sub in ("warehouse", "target", "logs"):
         shutil.rmtree(work / sub, ignore_errors=True)
         (work / sub).mkdir(parents=True)
