@@ -12,7 +12,8 @@ export CVM_WAREHOUSE_PATH ?= warehouse/cvm.duckdb
 TEST_LANDING := target/test_landing
 TEST_WAREHOUSE := target/test_warehouse/cvm.duckdb
 
-.PHONY: run test venv browser lint sqlfluff dbt-test pytest benchmark clean dagster dagster-dev
+.PHONY: run test venv browser lint sqlfluff dbt-test pytest benchmark benchmark-generator \
+	clean dagster dagster-dev
 
 venv: $(STAMP)
 
@@ -78,7 +79,20 @@ $(DAGSTER_STAMP): $(STAMP) requirements-dagster.txt
 dagster-dev: dagster
 	$(BIN)/dagster dev -m cvm.dagster_defs
 
+# Sizes (customers) of `make benchmark`; 3M only when asked:
+# `make benchmark BENCHMARK_SIZES=3000000`.
+BENCHMARK_SIZES ?= 100000 1000000
+
+## benchmark: the whole nightly job at 100k and 1M customers (BENCHMARK_SIZES):
+## generates the data, runs `cvm run` and the revenue core alone; prints wall
+## time, peak RSS, file sizes, per-layer and slowest-node times, and appends
+## them to target/benchmarks/job.jsonl (python -m cvm.benchmarks.job --help)
 benchmark: venv
+	$(BIN)/python -m cvm.benchmarks.job --sizes $(BENCHMARK_SIZES)
+
+## benchmark-generator: the landing data generator alone at 100k and 1M
+## (wall time, peak RSS, rows)
+benchmark-generator: venv
 	$(BIN)/python -m cvm.benchmarks.generator
 
 clean:

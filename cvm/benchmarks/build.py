@@ -43,6 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cvm.benchmarks.job import generate_landing
+from cvm.benchmarks.nodes import by_layer, slowest
+from cvm.benchmarks.nodes import layer as node_layer
+from cvm.benchmarks.nodes import name as node_name
 from cvm.settings import PROJECT_DIR
 
 REVENUE_NODES = (
@@ -60,16 +64,6 @@ REVENUE_NODES = (
     "int_renewals_due",
     "int_churn_reasons",
     "util_months",
-)
-LAYERS = (
-    "staging",
-    "intermediate",
-    "utilities",
-    "marts",
-    "seeds",
-    "hooks",
-    "data tests",
-    "unit tests",
 )
 MIB = 2**20
 
@@ -96,16 +90,6 @@ def _rss_mib(pid: int) -> float:
         return 0.0
     match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else 0.0
-
-
-def generate(customers: int, args: argparse.Namespace, out: Path) -> float:
-    """Write the landing data for `customers`; return the wall seconds."""
-    cmd = [sys.executable, "-m", "cvm.generate", "--customers", str(customers)]
-    cmd += ["--months", str(args.months), "--seed", str(args.seed)]
-    cmd += ["--format", "parquet", "--out", str(out), "--quiet"]
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=PROJECT_DIR)
-    return time.perf_counter() - t0
 
 
 def run_dbt(env: dict[str, str], log: Path, timeout: float) -> Build:
@@ -144,15 +128,6 @@ def run_dbt(env: dict[str, str], log: Path, timeout: float) -> Build:
         timed_out=interrupted_at is not None,
         samples=samples,
     )
-
-
-def _layer(uid: str, manifest: dict[str, Any]) -> str:
-    kind = uid.split(".")[0]
-    if kind == "model":
-        path = Path(manifest["nodes"][uid]["original_file_path"])
-        return path.parts[1] if len(path.parts) > 2 else "marts"
-    kinds = {"test": "data tests", "unit_test": "unit tests", "seed": "seeds"}
-    return kinds.get(kind, "hooks")
 
 
 def _window(result: dict[str, Any]) -> tuple[float, float]:
@@ -242,23 +217,18 @@ def report(n: int, gen_s: float | None, build: Build, work: Path) -> None:
         results, running = _log_nodes(log, nodes)
         print("no run_results.json: the figures below are from dbt's console log")
         print(f"still running when dbt stopped: {running}")
-    by_layer = {layer: [0.0, 0] for layer in LAYERS}
     statuses: dict[str, int] = {}
     for r in results:
-        acc = by_layer.setdefault(_layer(r["unique_id"], nodes), [0.0, 0])
-        acc[0] += r["execution_time"]
-        acc[1] += 1
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     print(f"nodes: {len(results)} {statuses}")
     print("time per layer (sum of execution_time; 2 threads overlap):")
-    for layer, (secs, count) in by_layer.items():
+    for layer, (secs, count) in by_layer(results, nodes).items():
         print(f"  {layer:<28}{secs:>9.1f} s  ({count} nodes)")
     print("10 slowest nodes (s, max RSS sampled while running, layer, node):")
-    slowest = sorted(results, key=lambda r: -r["execution_time"])[:10]
-    for r in slowest:
+    for r in slowest(results):
         rss = _node_rss(r, build.samples)
-        layer = _layer(r["unique_id"], nodes)
-        name = r["unique_id"].split(".", 2)[2][:70]
+        layer = node_layer(r["unique_id"], nodes)
+        name = node_name(r["unique_id"])[:70]
         print(f"  {r['execution_time']:>8.1f}  {rss:>7,.0f} MiB  {layer:<13}{name}")
     print("revenue marts and their intermediate models:")
     by_name = {r["unique_id"].split(".")[-1]: r for r in results}
@@ -288,7 +258,7 @@ def bench_one(n: int, args: argparse.Namespace, work: Path) -> int:
         landing.symlink_to(args.landing.resolve(), target_is_directory=True)
     elif not (landing / "_manifest.json").exists():
         shutil.rmtree(landing, ignore_errors=True)
-        gen_s = generate(n, args, landing)
+        gen_s = generate_landing(landing, n, args.months, args.seed, dirty=False)
     for sub in ("warehouse", "target", "logs"):
         shutil.rmtree(work / sub, ignore_errors=True)
         (work / sub).mkdir(parents=True)

@@ -37,7 +37,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -48,11 +47,11 @@ import numpy as np
 import pandas as pd
 
 from cvm import risk_model
+from cvm.benchmarks.job import DBT, run_measured
 from cvm.db import one_row
 from cvm.generate import generate
 from cvm.settings import PROJECT_DIR
 
-DBT = str(Path(sys.executable).parent / "dbt")
 RISK_PATHS = ["path:models/intermediate/risk", "path:models/marts/risk"]
 TRUE_SIGNALS = [
     "health",
@@ -82,23 +81,12 @@ def dbt_measured(
         DBT_TARGET_PATH=str(work / "dbt_target"),
         DBT_LOG_PATH=str(work / "dbt_logs"),
     )
-    t0 = time.time()
-    with open(work / "dbt.log", "a", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [DBT, *args, "--profiles-dir", "profiles", "--project-dir", "."],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.time() - t0
-    if process.returncode != 0:
-        raise SystemExit(
-            f"dbt {args[0]} failed (exit {process.returncode}); see {work / 'dbt.log'}"
-        )
-    return seconds, usage.ru_maxrss / 1024**2
+    log = work / "dbt.log"
+    cmd = [DBT, *args, "--profiles-dir", "profiles", "--project-dir", "."]
+    measured = run_measured(cmd, env, log)
+    if measured.exit_code != 0:
+        raise SystemExit(f"dbt {args[0]} failed (exit {measured.exit_code}); see {log}")
+    return measured.wall_s, measured.peak_rss_mib / 1024
 
 
 def _mean_metrics(scored: pd.DataFrame) -> dict[str, float]:

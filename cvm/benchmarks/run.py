@@ -7,84 +7,25 @@ Usage::
 
 Generates dirty landing data (``--dirty --format parquet``) into a temporary
 directory, or reuses ``DIR/landing`` under ``--keep DIR`` when it holds a
-manifest, then runs the job ``--runs`` times in a row into one warehouse
-directory: the first run publishes a new warehouse, the next ones also compare
-row counts with the run before. Printed per run: wall time and peak RSS of the
-job's process (``os.wait4``), each step's wall time (the job's own
-``<step>: done in N s`` lines), the number of expectations, and the published
-file's size. Figures are printed, never asserted.
+manifest of the same size, months and seed, then runs the job ``--runs``
+times in a row into one warehouse directory: the first run publishes a new
+warehouse, the next ones also compare row counts with the run before.
+Printed per run: wall time and peak RSS of the job's process (``os.wait4``),
+each step's wall time (the job's own ``<step>: done in N s`` lines), the
+number of expectations, and the published file's size. Figures are
+printed, never asserted. ``python -m cvm.benchmarks.job`` runs the job once
+per size and records the figures.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
-from cvm.settings import PROJECT_DIR
-
-STEP_DONE = re.compile(r"\] (\w+): done in ([\d.]+)s")
-EXPECTATIONS = re.compile(r"validate: (\d+) expectations, (\d+) failed")
-
-
-def _generate(landing: Path, customers: int, months: int, seed: int) -> float:
-    if (landing / "_manifest.json").exists():
-        print(f"reusing landing data in {landing}")
-        return 0.0
-    started = time.monotonic()
-    subprocess.run(
-        [
-            sys.executable,
-            *("-m", "cvm.generate"),
-            *("--customers", str(customers), "--months", str(months)),
-            *("--seed", str(seed), "--dirty", "--format", "parquet"),
-            *("--out", str(landing)),
-        ],
-        check=True,
-        cwd=PROJECT_DIR,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.monotonic() - started
-
-
-def _run_job(root: Path, landing: Path) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "CVM_LANDING_DIR": str(landing),
-        "CVM_WAREHOUSE_PATH": str(root / "warehouse" / "cvm.duckdb"),
-        "DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "logs"),
-    }
-    log = root / "job.log"
-    started = time.monotonic()
-    with log.open("a") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cvm", "run"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - started
-    text = log.read_text().split("] run ")[-1]  # this run's lines
-    expectations = EXPECTATIONS.search(text)
-    published = root / "warehouse" / "cvm.duckdb"
-    return {
-        "exit": os.waitstatus_to_exitcode(status),
-        "wall": wall,
-        "peak_rss_gb": usage.ru_maxrss / 1024 / 1024,
-        "steps": {step: float(sec) for step, sec in STEP_DONE.findall(text)},
-        "expectations": expectations.group(1) if expectations else "-",
-        "file_gb": published.stat().st_size / 1e9 if published.exists() else 0.0,
-    }
+from cvm.benchmarks.job import generate_landing, reusable, run_job
 
 
 def main() -> int:
@@ -98,7 +39,15 @@ def main() -> int:
     root = args.keep or Path(tempfile.mkdtemp(prefix="cvm-bench-run-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
-        generated = _generate(root / "landing", args.customers, args.months, args.seed)
+        landing = root / "landing"
+        if reusable(landing, args.customers, args.months, args.seed):
+            print(f"reusing landing data in {landing}")
+            generated = 0.0
+        else:
+            shutil.rmtree(landing, ignore_errors=True)
+            generated = generate_landing(
+                landing, args.customers, args.months, args.seed
+            )
         print(
             f"{args.customers:,} customers, {args.months} months; generated in "
             f"{generated:.0f}s"
@@ -108,14 +57,16 @@ def main() -> int:
             f"{'validate':>9} {'publish':>8} {'gx':>4} {'peak RSS':>9} {'file':>8}"
         )
         for number in range(1, args.runs + 1):
-            result = _run_job(root, root / "landing")
+            result = run_job(root, landing)
             steps = result["steps"]
+            expectations = result["expectations"]
             print(
-                f"{number:>3} {result['exit']:>4} {result['wall']:>7.1f} "
+                f"{number:>3} {result['exit_code']:>4} {result['wall_s']:>7.1f} "
                 f"{steps.get('landing', 0):>8.1f} {steps.get('build', 0):>7.1f} "
                 f"{steps.get('validate', 0):>9.1f} {steps.get('publish', 0):>8.1f} "
-                f"{result['expectations']:>4} {result['peak_rss_gb']:>7.1f}GB "
-                f"{result['file_gb']:>6.2f}GB"
+                f"{'-' if expectations is None else expectations:>4} "
+                f"{result['peak_rss_mib'] / 1024:>7.1f}GB "
+                f"{(result['published_bytes'] or 0) / 1e9:>6.2f}GB"
             )
         print("wall = the whole process: Python and dbt start-up, steps, summary")
     finally:
