@@ -111,6 +111,7 @@ class BuildProgress:
         steps: int = 10,
         clock: Callable[[], float] = time.monotonic,
         quiet: float = 60.0,
+        skipped: frozenset[str] = frozenset(),
     ) -> None:
         self.log, self.timings, self.steps, self.clock = (
             log,
@@ -125,6 +126,9 @@ class BuildProgress:
         self.reported = 0
         self.running: dict[str, float] = {}  # unique id -> when it started
         self.quiet, self.last_line = quiet, clock()
+        # kinds the command excludes (the job: unit tests): dbt's FoundStats
+        # counts the whole project, so they are dropped from the totals
+        self.skipped = skipped
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
@@ -162,7 +166,11 @@ class BuildProgress:
         name = event.info.name
         if name == "FoundStats":
             with self._lock:
-                self.totals = _totals(event.data.stat_line)
+                self.totals = {
+                    kind: count
+                    for kind, count in _totals(event.data.stat_line).items()
+                    if kind not in self.skipped
+                }
                 self.started = self.clock()
         elif name == "NodeStart":
             with self._lock:

@@ -68,6 +68,18 @@ def test_counts_per_kind_and_estimates_from_the_previous_timings() -> None:
     assert len(lines) == 3  # 50%, 78% (3/4 of the way), 100%
 
 
+def test_kinds_the_command_skips_are_not_counted() -> None:
+    lines: list[str] = []
+    progress = BuildProgress(
+        lines.append, {}, steps=1, clock=Clock(), skipped=frozenset({"unit_test"})
+    )
+    progress(_event("FoundStats", stat_line="4 models, 4 data tests, 3 unit tests"))
+    assert progress.totals == {"model": 4, "test": 4}
+    for uid in NODES:
+        progress(_finished(uid))
+    assert lines == ["build: 4/4 models, 4/4 data tests done (100%)"]
+
+
 def test_without_an_earlier_run_every_node_weighs_the_same() -> None:
     lines: list[str] = []
     clock = Clock()
