@@ -62,8 +62,14 @@ dbt-test: venv
 	CVM_LANDING_DIR=$(TEST_LANDING) CVM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) \
 	    $(BIN)/dbt build --profiles-dir profiles --project-dir .
 
+# Two worker processes (pytest-xdist), one test module each at a time: a
+# dbt build is mostly single-threaded Python on the small test data, so two
+# use the two cores. The warehouses several modules read are built once per
+# session all the same (tests/python/conftest.py). PYTEST_WORKERS=0 runs in
+# one process.
+PYTEST_WORKERS ?= 2
 pytest: venv
-	$(BIN)/python -m pytest tests/python -q
+	$(BIN)/python -m pytest tests/python -q -n $(PYTEST_WORKERS) --dist loadfile
 
 DAGSTER_STAMP := $(VENV)/.installed-dagster
 

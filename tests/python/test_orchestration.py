@@ -1,8 +1,10 @@
 """The nightly job: write-audit-publish, the run log, the lock, backfill.
 
-Every test works on its own copy of a published warehouse, built once per
-module from small generated landing data, and runs the real command line in
-child processes: real builds, real kills, real concurrent readers.
+Every test works on its own copy of the session's published warehouse
+(conftest's ``published_run``: small generated landing data, one real
+`run`) or of its built and validated staging files (``staged``), and runs
+the real command line in child processes: real builds, real kills, real
+concurrent readers.
 """
 
 from __future__ import annotations
@@ -21,11 +23,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_DIR, last_line, run_cli, start_cli
+from conftest import (
+    PROJECT_DIR,
+    Published,
+    copy_warehouse,
+    last_line,
+    run_cli,
+    start_cli,
+)
 
 from cvm.cli import backfill_dates
 from cvm.expectations import row_count_bounds
-from cvm.generate import generate
 from cvm.lock import RunLock, current_holder
 from cvm.publish import clear_staging
 from cvm.settings import DEMO_LANDING_DIR, DEMO_MARKER, Settings
@@ -34,34 +42,15 @@ AS_OF = datetime.date(2026, 10, 31)
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("orchestration") / "landing"
-    generate(
-        customers=150,
-        months=24,
-        seed=3,
-        out=out,
-        fmt="parquet",
-        dirty=True,
-        as_of=AS_OF,
-    )
-    return out
+def landing(published_run: Published) -> Path:
+    """Small dirty landing data (150 customers, 24 months, as of AS_OF)."""
+    return published_run.landing
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory, landing: Path) -> Path:
-    """A warehouse directory after one successful `run` (copied by tests)."""
-    warehouse = tmp_path_factory.mktemp("published") / "warehouse" / "cvm.duckdb"
-    result = run_cli("run", landing=landing, warehouse=warehouse)
-    assert result.exit_code == 0, result.output[-4000:]
-    return warehouse
-
-
-def _copy(published: Path, tmp_path: Path) -> Path:
-    """A private copy of the published warehouse's directory."""
-    target = tmp_path / "warehouse"
-    shutil.copytree(published.parent, target, ignore=shutil.ignore_patterns("target"))
-    return target / published.name
+def published(published_run: Published) -> Path:
+    """The warehouse after one successful `run` of the session (tests copy it)."""
+    return published_run.warehouse
 
 
 def _sha(path: Path) -> str:
@@ -164,7 +153,7 @@ def _run_on_broken_landing(
 
     Returns the warehouse and the FAILED line.
     """
-    warehouse = _copy(published, tmp_path)
+    warehouse = copy_warehouse(published, tmp_path)
     before = _marts_fingerprint(warehouse)
     broken = _rewrite(landing, tmp_path, table, select)
 
@@ -233,7 +222,7 @@ def test_failing_expectation_publishes_nothing(
 def test_crash_exits_2_logs_it_and_publishes_nothing(
     published: Path, landing: Path, tmp_path: Path
 ) -> None:
-    warehouse = _copy(published, tmp_path)
+    warehouse = copy_warehouse(published, tmp_path)
     before = _marts_fingerprint(warehouse)
 
     result = run_cli(
@@ -256,7 +245,7 @@ def test_crash_exits_2_logs_it_and_publishes_nothing(
 def test_empty_landing_fails_a_scheduled_run_instead_of_inventing_data(
     published: Path, tmp_path: Path
 ) -> None:
-    warehouse = _copy(published, tmp_path)
+    warehouse = copy_warehouse(published, tmp_path)
     empty = tmp_path / "exports"
     empty.mkdir()
 
@@ -271,7 +260,7 @@ def test_empty_landing_fails_a_scheduled_run_instead_of_inventing_data(
 def test_a_mistyped_landing_dir_never_gets_demo_data(
     published: Path, tmp_path: Path
 ) -> None:
-    warehouse = _copy(published, tmp_path)
+    warehouse = copy_warehouse(published, tmp_path)
     before = _sha(warehouse)
     typo = tmp_path / "exprots"
 
@@ -295,14 +284,15 @@ def test_a_mistyped_landing_dir_never_gets_demo_data(
 def test_summary_says_loudly_when_the_numbers_are_demo_data(
     published: Path, landing: Path, tmp_path: Path
 ) -> None:
-    warehouse = _copy(published, tmp_path)
+    warehouse = copy_warehouse(published, tmp_path)
     plain = run_cli("summary", landing=landing, warehouse=warehouse)
-    marker = landing / DEMO_MARKER
-    marker.write_text("demo")
-    try:
-        demo = run_cli("summary", landing=landing, warehouse=warehouse)
-    finally:
-        marker.unlink()
+    # the session's landing data is shared: the marker goes into a copy,
+    # which this warehouse's run log then names as the published run's
+    landing = Path(shutil.copytree(landing, tmp_path / "landing"))
+    (landing / DEMO_MARKER).write_text("demo")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.pipeline_runs set landing_dir = ?", [str(landing)])
+    demo = run_cli("summary", landing=landing, warehouse=warehouse)
 
     assert plain.exit_code == 0 and demo.exit_code == 0, demo.output[-2000:]
     assert "DEMO DATA" not in plain.output
@@ -375,7 +365,7 @@ def _wait_for(process: subprocess.Popen, text: str, timeout: float = 300) -> str
 def test_kill_9_mid_build_keeps_the_published_file_and_the_next_run_converges(
     published: Path, landing: Path, tmp_path: Path
 ) -> None:
-    warehouse = _copy(published, tmp_path)
+    warehouse = copy_warehouse(published, tmp_path)
     settings = Settings(landing_dir=landing, warehouse_path=warehouse)
     before = _sha(warehouse)
 
@@ -408,7 +398,7 @@ def test_kill_9_mid_build_keeps_the_published_file_and_the_next_run_converges(
 def test_sigterm_mid_build_is_logged_and_releases_the_lock(
     published: Path, landing: Path, tmp_path: Path
 ) -> None:
-    warehouse = _copy(published, tmp_path)
+    warehouse = copy_warehouse(published, tmp_path)
     settings = Settings(landing_dir=landing, warehouse_path=warehouse)
     before = _marts_fingerprint(warehouse)
 
@@ -424,28 +414,6 @@ def test_sigterm_mid_build_is_logged_and_releases_the_lock(
     assert (last["status"], last["failed_step"]) == ("crashed", "build")
     assert current_holder(settings.lock_path) is None
     assert settings.lock_path.read_text() == ""  # released cleanly: not stale
-
-
-@pytest.fixture(scope="module")
-def staged(
-    tmp_path_factory: pytest.TempPathFactory, published: Path, landing: Path
-) -> dict[str, Path]:
-    """A published warehouse plus a built, then a validated, staging file."""
-    root = tmp_path_factory.mktemp("staged")
-    warehouse = _copy(published, root)
-    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
-    snapshots = {"warehouse": warehouse}
-    for command in ("build", "validate"):
-        result = run_cli(command, landing=landing, warehouse=warehouse)
-        assert result.exit_code == 0, result.output[-3000:]
-        snapshot = root / command
-        snapshot.mkdir()
-        for path in (settings.staging_path, settings.staging_state_path):
-            shutil.copy2(path, snapshot / path.name)  # keeps mtime: same fingerprint
-        snapshots[command] = snapshot
-    snapshots["published"] = root / "published.duckdb"
-    shutil.copy2(warehouse, snapshots["published"])
-    return snapshots
 
 
 def _restore(staged: dict[str, Path], which: str) -> Path:
@@ -633,7 +601,7 @@ time.sleep(600)
 def test_second_run_exits_3_naming_the_holder_and_a_dead_holder_is_taken_over(
     published: Path, landing: Path, tmp_path: Path
 ) -> None:
-    warehouse = _copy(published, tmp_path)
+    warehouse = copy_warehouse(published, tmp_path)
     settings = Settings(landing_dir=landing, warehouse_path=warehouse)
     holder = subprocess.Popen(
         [sys.executable, "-c", LOCK_HOLDER, str(settings.lock_path)],
@@ -682,15 +650,17 @@ def test_lock_is_exclusive_within_one_machine(tmp_path: Path) -> None:
 # -- backfill -------------------------------------------------------------------
 
 
-def test_backfill_over_three_as_of_dates_logs_three_runs_and_keeps_the_last(
+def test_backfill_over_two_as_of_dates_logs_two_runs_and_keeps_the_last(
     published: Path, landing: Path, tmp_path: Path
 ) -> None:
-    warehouse = _copy(published, tmp_path)
+    warehouse = copy_warehouse(published, tmp_path)
 
+    # two month ends (each a whole build; the dates' arithmetic is
+    # test_backfill_dates's)
     result = run_cli(
         "backfill",
         "--from",
-        "2026-08-31",
+        "2026-09-30",
         "--to",
         "2026-10-31",
         landing=landing,
@@ -700,12 +670,11 @@ def test_backfill_over_three_as_of_dates_logs_three_runs_and_keeps_the_last(
     assert result.exit_code == 0, result.output[-3000:]
     backfills = [run for run in _runs(warehouse) if run["command"] == "backfill"]
     assert [run["as_of_date"].isoformat() for run in backfills] == [
-        "2026-08-31",
         "2026-09-30",
         "2026-10-31",
     ]
     assert {run["status"] for run in backfills} == {"success"}
-    assert len({run["run_id"] for run in backfills}) == 3
+    assert len({run["run_id"] for run in backfills}) == 2
     assert _query(warehouse, PUBLISHED_AS_OF) == [(AS_OF,)]
     assert _query(
         warehouse, "select max(month_start) from marts.fct_mrr_movements"
