@@ -34,12 +34,7 @@ run: venv
 
 ## test: the whole suite (lint: ruff and mypy; sqlfluff; dbt unit + data tests on
 ## generated data; pytest).
-# sqlfluff (one core, 2 min) runs beside the dbt build of the test data,
-# each with its own warehouse file, dbt target and log folder; pytest reads
-# that build, so it comes after both.
-test: venv browser lint
-	$(MAKE) --no-print-directory --output-sync=target -j2 sqlfluff dbt-test
-	$(MAKE) --no-print-directory pytest
+test: venv browser lint sqlfluff dbt-test pytest
 
 ## browser: Debian's chromium and chromium-driver, which the report's browser
 ## test drives; installed once, only when missing (so `make test` is enough
@@ -56,12 +51,9 @@ lint: venv
 	$(BIN)/ruff format --check cvm tests
 	$(BIN)/mypy
 
-SQLFLUFF_WORK := target/sqlfluff
 sqlfluff: venv
-	@mkdir -p $(SQLFLUFF_WORK)
-	CVM_WAREHOUSE_PATH=$(SQLFLUFF_WORK)/cvm.duckdb DBT_TARGET_PATH=$(SQLFLUFF_WORK)/target \
-	    DBT_LOG_PATH=$(SQLFLUFF_WORK)/logs \
-	    $(BIN)/sqlfluff lint models macros tests/singular tests/generic
+	@mkdir -p $(dir $(TEST_WAREHOUSE))
+	CVM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(BIN)/sqlfluff lint models macros tests/singular tests/generic
 
 dbt-test: venv
 	rm -rf $(TEST_LANDING) && mkdir -p $(dir $(TEST_WAREHOUSE)) && rm -f $(TEST_WAREHOUSE)
