@@ -105,13 +105,15 @@ def generate_landing(
     return time.perf_counter() - started
 
 
-def reusable(landing: Path, customers: int, months: int, seed: int) -> bool:
-    """Whether ``landing`` holds complete dirty data of this size, months, seed."""
+def reusable(
+    landing: Path, customers: int, months: int, seed: int, dirty: bool = True
+) -> bool:
+    """Whether ``landing`` holds complete data of this size, months, seed, dirt."""
     try:
         manifest = json.loads((landing / "_manifest.json").read_text("utf-8"))
     except (OSError, ValueError):
         return False
-    wanted = {"customers": customers, "months": months, "seed": seed, "dirty": True}
+    wanted = {"customers": customers, "months": months, "seed": seed, "dirty": dirty}
     return all(manifest.get(key) == value for key, value in wanted.items())
 
 
