@@ -21,6 +21,8 @@ from cvm.db import scalar
 
 # Columns that differ by construction between two builds.
 DEFAULT_IGNORED = ("detected_at",)
+# the schemas a build writes
+DEFAULT_SCHEMAS = ("marts", "intermediate", "staging", "utilities")
 
 
 def _tables(
@@ -89,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--schemas",
         nargs="+",
-        default=["marts", "intermediate", "staging", "utilities"],
+        default=list(DEFAULT_SCHEMAS),
     )
     parser.add_argument("--ignore", nargs="*", default=list(DEFAULT_IGNORED))
     args = parser.parse_args(argv)

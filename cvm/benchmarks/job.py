@@ -76,13 +76,15 @@ class Measured:
     peak_rss_mib: float
 
 
-def run_measured(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
-    """Run ``cmd`` from the project root, its output appended to ``log``."""
+def run_measured(
+    cmd: list[str], env: dict[str, str], log: Path, cwd: Path = PROJECT_DIR
+) -> Measured:
+    """Run ``cmd`` from ``cwd`` (the project root), its output appended to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with log.open("a", encoding="utf-8") as out:
         process = subprocess.Popen(
-            cmd, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
         )
         _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
