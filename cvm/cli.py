@@ -286,8 +286,8 @@ def build_step(run: Run) -> None:
             for table in run.counts["landing_rows"]
         }
         # the build file must not read the landing files once built
-        copied = publish.materialise_landing(settings.staging_path)
-        _log(f"copied {copied} landing tables read from files into the build file")
+        emptied = publish.detach_landing_files(settings.staging_path)
+        _log(f"emptied {emptied} landing views that read files (rows: staging.base_)")
     publish.write_state(
         settings,
         {
