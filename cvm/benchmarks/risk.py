@@ -122,6 +122,7 @@ def ceiling(
         labels,
         labelled_only=True,
         matrix=lambda rows: rows[columns].astype(float),
+        inputs=columns,
     ) as observations:
         scored = risk_model.backtest(observations, months, max_rows)
     results = {

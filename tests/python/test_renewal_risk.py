@@ -36,15 +36,17 @@ from cvm.generate import generate
 from cvm.risk_model import (
     FEATURE_DEFINITIONS,
     FEATURES,
+    LABEL,
     LOGISTIC,
     Observations,
     Training,
+    _Tally,
     aligned,
     churned,
+    feature_inputs,
     feature_matrix,
     feature_rates,
     fit,
-    high_low_rates,
     predict,
     sample_rows,
 )
@@ -143,6 +145,28 @@ def every_observation(
     )
 
 
+def rates_of_every_row(
+    values: pd.Series, y: np.ndarray
+) -> tuple[float | None, int, float | None, int]:
+    """How int_risk_drivers computed a feature's rates before, on every
+    labelled observation at once (the reference)."""
+    known = values.notna().to_numpy()
+    v = values.to_numpy(dtype=float)[known]
+    yy = np.asarray(y, dtype=float)[known]
+    if len(v) == 0:
+        return None, 0, None, 0
+    lo, hi = np.quantile(v, [0.2, 0.8])
+    if hi > lo:
+        high, low = v >= hi, v <= lo
+    else:
+        high, low = v > lo, v <= lo
+
+    def rate(mask: np.ndarray) -> float | None:
+        return float(yy[mask].mean()) if mask.any() else None
+
+    return rate(high), int(high.sum()), rate(low), int(low.sum())
+
+
 def observations_of(
     con: duckdb.DuckDBPyConnection, labelled_only: bool
 ) -> Observations:
@@ -150,11 +174,12 @@ def observations_of(
 
 
 def assert_same_frame(got: pd.DataFrame, expected: pd.DataFrame) -> None:
-    """Same values; a fetched slice without nulls in an integer or boolean
-    column has its plain dtype, not the nullable one (no value changes)."""
+    """Same values in the columns read; a fetched slice without nulls in an
+    integer or boolean column has its plain dtype, not the nullable one (no
+    value changes)."""
     pd.testing.assert_frame_equal(
         got.reset_index(drop=True),
-        expected.reset_index(drop=True),
+        expected[list(got.columns)].reset_index(drop=True),
         check_exact=True,
         check_dtype=False,
     )
@@ -199,7 +224,9 @@ def test_a_training_sample_is_the_sample_of_every_observation(max_rows: int) -> 
 def test_a_month_and_its_holdout_are_those_of_every_observation() -> None:
     con = made_up_observations()
     data = every_observation(con, labelled_only=True)
+    read = ["customer_id", "observation_month", *feature_inputs(), LABEL]
     with observations_of(con, labelled_only=True) as observations:
+        assert list(observations.rows(data["observation_month"].min())) == read
         for month in observations.months():
             in_month = data[data["observation_month"] == month]
             assert_same_frame(observations.rows(month), in_month)
@@ -217,7 +244,8 @@ def test_a_stream_in_aligned_pieces_is_every_observation_in_order() -> None:
     data = every_observation(con, labelled_only=False)
     months = sorted(data["observation_month"].unique())
     with observations_of(con, labelled_only=False) as observations:
-        pieces = list(aligned(observations.stream(since=months[-5], chunk_rows=1), 64))
+        stream = observations.stream(since=months[-5], chunk_rows=1)
+        pieces = list(aligned(stream, 64))
     assert [len(p) for p in pieces[:-1]] == [64] * (len(pieces) - 1)
     assert 64 <= len(pieces[-1]) < 128
     since = data[data["observation_month"] >= months[-5]]
@@ -255,8 +283,29 @@ def test_feature_rates_are_those_of_every_labelled_observation() -> None:
     x = feature_matrix(data)
     y = data["is_churned_within_horizon"].astype(int).to_numpy()
     with observations_of(con, labelled_only=True) as observations:
-        for name in FEATURES:
-            assert feature_rates(observations, name) == high_low_rates(x[name], y)
+        rates = feature_rates(observations)
+    assert list(rates) == list(FEATURES)
+    for name in FEATURES:
+        assert rates[name] == rates_of_every_row(x[name], y), name
+
+
+def test_a_tally_of_many_values_keeps_them_and_its_rates() -> None:
+    rng = np.random.default_rng(11)
+    values = np.round(rng.normal(size=3 * _Tally.MAX_DISTINCT), 6)
+    values[rng.random(len(values)) < 0.1] = np.nan
+    labels = rng.random(len(values)) < 0.2
+    tally = _Tally()
+    for part in np.array_split(np.arange(len(values)), 7):
+        tally.add(values[part], labels[part])
+    assert tally.per_row is not None  # more distinct values than a table holds
+    assert tally.rates() == rates_of_every_row(pd.Series(values), labels)
+    # and a few distinct values, with ties at the quintiles
+    few = np.where(np.isnan(values), values, np.round(values))
+    tally = _Tally()
+    for part in np.array_split(np.arange(len(values)), 7):
+        tally.add(few[part], labels[part])
+    assert tally.per_row is None
+    assert tally.rates() == rates_of_every_row(pd.Series(few), labels)
 
 
 def build(landing: Path, warehouse: Path, select: str, **env: str) -> None:

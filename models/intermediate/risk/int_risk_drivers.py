@@ -39,20 +39,22 @@ def model(dbt, session):
         dbt.ref("int_customer_churn_labels"),
         labelled_only=True,
     ) as observations:
-        linear = fit(LOGISTIC, observations.training(max_rows))
+        months = observations.months()
+        # every labelled observation; those whose label was known in the
+        # last month, for the importance
+        last = months[-1] if months else None
+        everything, known = observations.trainings(max_rows, [None, last])
+        linear = fit(LOGISTIC, everything)
         if hasattr(linear, "named_steps"):
             coefficients = linear[-1].coef_[0]
         else:
             coefficients = np.zeros(len(names))
         importance = np.full(len(names), np.nan)
-        months = observations.months()
         if months:
-            last = months[-1]
             test = observations.rows(last, max_rows=max_holdout)
             y_test = churned(test)
-            train = observations.training(max_rows, known_by=last)
-            if len(np.unique(y_test)) == 2 and train.has_both_classes:
-                held = fit(chosen, train)
+            if len(np.unique(y_test)) == 2 and known.has_both_classes:
+                held = fit(chosen, known)
                 with limited_threads():
                     result = permutation_importance(
                         held,
@@ -63,10 +65,10 @@ def model(dbt, session):
                         random_state=SEED,
                     )
                 importance = result.importances_mean
-        rates = [feature_rates(observations, name) for name in names]
+        rates = feature_rates(observations)
     rows = []
     for i, name in enumerate(names):
-        high_rate, high_n, low_rate, low_n = rates[i]
+        high_rate, high_n, low_rate, low_n = rates[name]
         rows.append(
             {
                 "feature": name,
