@@ -107,18 +107,24 @@ def _mean_metrics(scored: pd.DataFrame) -> dict[str, float]:
 
 
 def ceiling(
-    data: pd.DataFrame, columns: list[str], months: list[Any], max_rows: int
+    con: duckdb.DuckDBPyConnection,
+    signals: duckdb.DuckDBPyRelation,
+    columns: list[str],
+    months: list[Any],
+    max_rows: int,
 ) -> tuple[str, dict[str, float]]:
-    """The better family (by mean AUC) fitted on `columns`, same backtest."""
-    x = data[columns].astype(float)
-    scored = risk_model.backtest(
-        x,
-        data["is_churned_within_horizon"].astype(int).to_numpy(),
-        data["observation_month"],
-        data["horizon_end_month"],
-        months,
-        max_rows,
-    )
+    """The better family (by mean AUC) fitted on `columns` of `signals`
+    (joined to the churn labels), same backtest."""
+    labels = con.table("intermediate.int_customer_churn_labels")
+    with risk_model.Observations(
+        con,
+        signals,
+        labels,
+        labelled_only=True,
+        matrix=lambda rows: rows[columns].astype(float),
+        inputs=columns,
+    ) as observations:
+        scored = risk_model.backtest(observations, months, max_rows)
     results = {
         name: _mean_metrics(scored[scored["model_name"] == name])
         for name in risk_model.MODEL_NAMES
@@ -160,14 +166,15 @@ def accuracy(customers: int, args: argparse.Namespace) -> None:
             "intermediate.int_risk_backtest_metrics order by 1"
         ).fetchall()
     ]
-    data = con.sql(
-        """
+    path = str(latent).replace("'", "''")
+    # the true signals and the contract timing the warehouse sees, by
+    # customer and month (Observations joins them to the labels)
+    signals = f"""
         select
-            labels.customer_id,
-            labels.observation_month,
-            labels.horizon_end_month,
-            labels.is_churned_within_horizon,
-            features.months_to_contract_end,
+            features.customer_id,
+            features.observation_month,
+            coalesce(features.months_to_contract_end, 99)
+                as months_to_contract_end,
             cast(features.is_contract_end_in_horizon as int)
                 as is_contract_end_in_horizon,
             latent.health,
@@ -177,27 +184,31 @@ def accuracy(customers: int, args: argparse.Namespace) -> None:
             least(latent.urgent_tickets_180d, 3) as urgent_tickets,
             cast(latent.is_late_payer as int) as is_late_payer,
             latent.segment_churn_offset
-        from intermediate.int_customer_churn_labels as labels
-        inner join intermediate.int_customer_risk_features as features
-            using (customer_id, observation_month)
-        inner join read_parquet(?) as latent
+        from intermediate.int_customer_risk_features as features
+        inner join read_parquet('{path}') as latent
             on
-                labels.customer_id = latent.customer_id
-                and labels.observation_month = latent.month_start
+                features.customer_id = latent.customer_id
+                and features.observation_month = latent.month_start
+        """
+    matched = one_row(
+        con,
+        f"""
+        select count(*)
+        from intermediate.int_customer_churn_labels as labels
+        inner join ({signals}) as signals using (customer_id, observation_month)
         where labels.is_labelled
-        order by 2, 1
         """,
-        params=[str(latent)],
-    ).df()
-    con.close()
-    data["months_to_contract_end"] = data["months_to_contract_end"].fillna(99)
+    )[0]
     max_rows = args.max_training_rows
-    ceil_name, ceil = ceiling(data, TRUE_SIGNALS + TIMING, months, max_rows)
-    bare_name, bare = ceiling(data, TRUE_SIGNALS, months, max_rows)
+    ceil_name, ceil = ceiling(
+        con, con.sql(signals), TRUE_SIGNALS + TIMING, months, max_rows
+    )
+    bare_name, bare = ceiling(con, con.sql(signals), TRUE_SIGNALS, months, max_rows)
+    con.close()
     print(
         f"\n{customers:,} customers x {args.months} months "
         f"(generate {gen_s:.0f} s, dbt build of the risk models and inputs "
-        f"{run_s:.0f} s; {len(data):,} labelled observations matched to the "
+        f"{run_s:.0f} s; {matched:,} labelled observations matched to the "
         f"latent signals; backtest months {months[0]:%Y-%m}..{months[-1]:%Y-%m})"
     )
     print(f"  {'':44} {'AUC':>6} {'lift@10%':>9} {'Brier':>7}")

@@ -4,7 +4,9 @@ The regularised logistic regression's standardised coefficient (retrained on
 every labelled observation), the permutation importance of the chosen model
 (drop in AUC when the feature is shuffled, on the last labelled observation
 month, the model trained only on labels known by then), and the observed
-churn rate of customers high vs low on the feature.
+churn rate of customers high vs low on the feature. The observations stay in
+DuckDB: the models read their training samples and the importance holdout,
+the rates one feature's inputs at a time (cvm.risk_model.Observations).
 """
 
 import numpy as np
@@ -13,14 +15,14 @@ from cvm.risk_model import (
     FEATURES,
     LOGISTIC,
     SEED,
+    Observations,
     chosen_model,
+    churned,
     feature_group,
     feature_matrix,
+    feature_rates,
     fit,
-    high_low_rates,
     limited_threads,
-    observations,
-    sample_rows,
 )
 from sklearn.inspection import permutation_importance
 
@@ -30,41 +32,43 @@ def model(dbt, session):
     max_rows = int(dbt.config.get("risk_max_training_rows"))
     max_holdout = int(dbt.config.get("risk_importance_rows"))
     chosen = chosen_model(dbt.ref("int_risk_backtest_metrics"))
-    data = observations(
+    names = list(FEATURES)
+    with Observations(
+        session,
         dbt.ref("int_customer_risk_features"),
         dbt.ref("int_customer_churn_labels"),
         labelled_only=True,
-    )
-
-    x = feature_matrix(data)
-    y = data["is_churned_within_horizon"].astype(int).to_numpy()
-    names = list(FEATURES)
-    linear = fit(LOGISTIC, x, y, max_rows)
-    if hasattr(linear, "named_steps"):
-        coefficients = linear[-1].coef_[0]
-    else:
-        coefficients = np.zeros(len(names))
-    importance = np.full(len(names), np.nan)
-    if len(data):
-        last = data["observation_month"].max()
-        train = np.flatnonzero((data["horizon_end_month"] <= last).to_numpy())
-        test = np.flatnonzero((data["observation_month"] == last).to_numpy())
-        test = test[sample_rows(len(test), max_holdout)]
-        if len(np.unique(y[test])) == 2 and len(np.unique(y[train])) == 2:
-            held = fit(chosen, x, y, max_rows, rows=train)
-            with limited_threads():
-                result = permutation_importance(
-                    held,
-                    x.iloc[test],
-                    y[test],
-                    scoring="roc_auc",
-                    n_repeats=3,
-                    random_state=SEED,
-                )
-            importance = result.importances_mean
+    ) as observations:
+        months = observations.months()
+        # every labelled observation; those whose label was known in the
+        # last month, for the importance
+        last = months[-1] if months else None
+        everything, known = observations.trainings(max_rows, [None, last])
+        linear = fit(LOGISTIC, everything)
+        if hasattr(linear, "named_steps"):
+            coefficients = linear[-1].coef_[0]
+        else:
+            coefficients = np.zeros(len(names))
+        importance = np.full(len(names), np.nan)
+        if months:
+            test = observations.rows(last, max_rows=max_holdout)
+            y_test = churned(test)
+            if len(np.unique(y_test)) == 2 and known.has_both_classes:
+                held = fit(chosen, known)
+                with limited_threads():
+                    result = permutation_importance(
+                        held,
+                        feature_matrix(test),
+                        y_test,
+                        scoring="roc_auc",
+                        n_repeats=3,
+                        random_state=SEED,
+                    )
+                importance = result.importances_mean
+        rates = feature_rates(observations)
     rows = []
     for i, name in enumerate(names):
-        high_rate, high_n, low_rate, low_n = high_low_rates(x[name], y)
+        high_rate, high_n, low_rate, low_n = rates[name]
         rows.append(
             {
                 "feature": name,
