@@ -6,6 +6,12 @@
 -- they agree; all of them quarantined when they differ). So the test fails
 -- when de-duplication keeps two rows of a key, drops a key, or a rule loses
 -- rows.
+--
+-- The count reads the materialised base_ tables and regroups only the keys
+-- de-duplication or a rule touched: those with a row ranked > 1 or a
+-- quarantined row. Any other key has all its rows staged as clean rows: one
+-- row if it is right, else its rows break the stg_ model's unique key test
+-- (which every stg_ model has), so nothing is left unchecked.
 with
 
 counts as (
@@ -13,6 +19,12 @@ counts as (
     {% for entry in landing_tables() %}
     {%- set name = entry.source ~ '__' ~ entry.entity %}
     {%- set keys = entry['keys'] %}
+    {%- set qualified_keys = [] %}
+    {%- for key in keys %}{% do qualified_keys.append('keyed_rows.' ~ key) %}{% endfor %}
+    {%- set keyed %}
+        {%- for key in keys %}{{ key }} is not null and {% endfor -%}
+        _extracted_at is not null
+    {%- endset %}
     select
         '{{ entry.table }}' as source_table,
         (
@@ -46,18 +58,31 @@ counts as (
                             as newest
                     from (
                         select
-                            {{ landing_record_key(keys) }} as record_key,
-                            _extracted_at,
-                            _row_hash,
+                            {{ landing_record_key(qualified_keys) }} as record_key,
+                            keyed_rows._extracted_at,
+                            keyed_rows._row_hash,
                             count(*) as content_rows
-                        from {{ ref('base_' ~ name) }}
-                        where
-                            {{ keys | join(' is not null and ') }} is not null
-                            and _extracted_at is not null
+                        from {{ ref('base_' ~ name) }} as keyed_rows
+                        inner join (
+                            select distinct {{ keys | join(', ') }}
+                            from {{ ref('base_' ~ name) }}
+                            where
+                                {{ keyed }}
+                                and (
+                                    _dedup_rank > 1
+                                    or _quarantine_rule is not null
+                                )
+                        ) as touched_keys
+                            on
+                            {%- for key in keys %}
+                                {% if not loop.first %}and {% endif -%}
+                                keyed_rows.{{ key }} = touched_keys.{{ key }}
+                            {%- endfor %}
+                        where keyed_rows._extracted_at is not null
                         group by
-                            {{ landing_record_key(keys) }},
-                            _extracted_at,
-                            _row_hash
+                            {{ landing_record_key(qualified_keys) }},
+                            keyed_rows._extracted_at,
+                            keyed_rows._row_hash
                     ) as per_content
                 ) as flagged
                 group by record_key
