@@ -33,19 +33,29 @@ costs as (
         customer_id,
         cast({{ dbt.date_trunc('month', 'event_date') }} as date)
             as month_start,
-        driver,
-        cost_amount
+        case when driver = 'support_ticket' then cost_amount else 0 end
+            as support_cost,
+        case when driver = 'activity' then cost_amount else 0 end
+            as activity_cost,
+        case when driver = 'onboarding' then cost_amount else 0 end
+            as onboarding_cost,
+        case when driver = 'payment_fee' then cost_amount else 0 end
+            as payment_fee_cost
     from {{ ref('int_cost_to_serve_events') }}
 
 ),
 
--- each side summed on its own, then the two joined per customer and month
--- (exact decimal sums: the order of summing does not change them)
+-- each side summed per customer and month on its own (exact decimal sums:
+-- summing in stages changes nothing), then the two joined; `zero` is 0 where
+-- a side has rows in the month and null where it has none, so a side absent
+-- counts 0 beside the other and an amount summed from nulls alone stays null
+-- (as in one sum over both sides)
 revenue_monthly as (
 
     select
         customer_id,
         month_start,
+        0 as zero,
         sum(gross_revenue) as gross_revenue,
         sum(credit_amount) as credits,
         sum(returns_amount) as returns_credits,
@@ -60,14 +70,11 @@ costs_monthly as (
     select
         customer_id,
         month_start,
-        sum(case when driver = 'support_ticket' then cost_amount else 0 end)
-            as support_cost,
-        sum(case when driver = 'activity' then cost_amount else 0 end)
-            as activity_cost,
-        sum(case when driver = 'onboarding' then cost_amount else 0 end)
-            as onboarding_cost,
-        sum(case when driver = 'payment_fee' then cost_amount else 0 end)
-            as payment_fee_cost
+        0 as zero,
+        sum(support_cost) as support_cost,
+        sum(activity_cost) as activity_cost,
+        sum(onboarding_cost) as onboarding_cost,
+        sum(payment_fee_cost) as payment_fee_cost
     from costs
     group by 1, 2
 
@@ -80,14 +87,20 @@ joined as (
             as customer_id,
         coalesce(revenue_monthly.month_start, costs_monthly.month_start)
             as month_start,
-        coalesce(revenue_monthly.gross_revenue, 0) as gross_revenue,
-        coalesce(revenue_monthly.credits, 0) as credits,
-        coalesce(revenue_monthly.returns_credits, 0) as returns_credits,
-        coalesce(revenue_monthly.cogs, 0) as cogs,
-        coalesce(costs_monthly.support_cost, 0) as support_cost,
-        coalesce(costs_monthly.activity_cost, 0) as activity_cost,
-        coalesce(costs_monthly.onboarding_cost, 0) as onboarding_cost,
-        coalesce(costs_monthly.payment_fee_cost, 0) as payment_fee_cost
+        {%- for side, other, measures in [
+            ('revenue_monthly', 'costs_monthly', [
+                'gross_revenue', 'credits', 'returns_credits',
+            ]),
+            ('costs_monthly', 'revenue_monthly', [
+                'support_cost', 'activity_cost', 'onboarding_cost',
+                'payment_fee_cost',
+            ]),
+        ] %}
+        {%- for measure in measures %}
+        coalesce({{ side }}.{{ measure }}, {{ other }}.zero) as {{ measure }},
+        {%- endfor %}
+        {%- endfor %}
+        coalesce(revenue_monthly.cogs, costs_monthly.zero) as cogs
     from revenue_monthly
     full outer join costs_monthly
         on
@@ -99,16 +112,7 @@ joined as (
 summed as (
 
     select
-        customer_id,
-        month_start,
-        gross_revenue,
-        credits,
-        returns_credits,
-        cogs,
-        support_cost,
-        activity_cost,
-        onboarding_cost,
-        payment_fee_cost,
+        *,
         credits - returns_credits as other_credits,
         gross_revenue - credits as net_revenue,
         support_cost + activity_cost + onboarding_cost + payment_fee_cost

@@ -11,18 +11,7 @@ with
 
 monthly as (
 
-    select
-        customer_id,
-        month_start,
-        gross_revenue,
-        credits,
-        returns_credits,
-        cogs,
-        support_cost,
-        activity_cost,
-        onboarding_cost,
-        payment_fee_cost
-    from {{ ref('int_customer_profit_monthly') }}
+    select * from {{ ref('int_customer_profit_monthly') }}
 
 ),
 
@@ -60,70 +49,41 @@ lowest_group as (
 ),
 
 -- the quarters summed from the months, the years from the quarters (exact
--- decimal sums); other credits, net revenue and cost to serve are sums of
--- the columns summed here
-quarters as (
+-- decimal sums: the same values as summing the months)
+{%- set steps = [
+    ('quarter', 'monthly', 'month_start'),
+    ('year', 'quarter_sums', 'period_start'),
+] %}
+{%- for grain, source, month in steps %}
+
+{{ grain }}_sums as (
 
     select
-        'quarter' as period_grain,
-        cast({{ dbt.date_trunc('quarter', 'month_start') }} as date)
-            as period_start,
+        '{{ grain }}' as period_grain,
+        cast({{ dbt.date_trunc(grain, month) }} as date) as period_start,
         customer_id,
         sum(gross_revenue) as gross_revenue,
         sum(credits) as credits,
         sum(returns_credits) as returns_credits,
+        sum(other_credits) as other_credits,
+        sum(net_revenue) as net_revenue,
         sum(cogs) as cogs,
         sum(support_cost) as support_cost,
         sum(activity_cost) as activity_cost,
         sum(onboarding_cost) as onboarding_cost,
-        sum(payment_fee_cost) as payment_fee_cost
-    from monthly
+        sum(payment_fee_cost) as payment_fee_cost,
+        sum(cost_to_serve) as cost_to_serve
+    from {{ source }}
     group by 1, 2, 3
 
 ),
-
-years as (
-
-    select
-        'year' as period_grain,
-        cast({{ dbt.date_trunc('year', 'period_start') }} as date)
-            as period_start,
-        customer_id,
-        sum(gross_revenue) as gross_revenue,
-        sum(credits) as credits,
-        sum(returns_credits) as returns_credits,
-        sum(cogs) as cogs,
-        sum(support_cost) as support_cost,
-        sum(activity_cost) as activity_cost,
-        sum(onboarding_cost) as onboarding_cost,
-        sum(payment_fee_cost) as payment_fee_cost
-    from quarters
-    group by 1, 2, 3
-
-),
+{%- endfor %}
 
 periods as (
 
-    {% for grain in ['quarters', 'years'] %}
-    select
-        period_grain,
-        period_start,
-        customer_id,
-        gross_revenue,
-        credits,
-        returns_credits,
-        credits - returns_credits as other_credits,
-        gross_revenue - credits as net_revenue,
-        cogs,
-        support_cost,
-        activity_cost,
-        onboarding_cost,
-        payment_fee_cost,
-        support_cost + activity_cost + onboarding_cost + payment_fee_cost
-            as cost_to_serve
-    from {{ grain }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select * from quarter_sums
+    union all
+    select * from year_sums
 
 ),
 

@@ -48,6 +48,29 @@ rates_in_grid as (
 
 ),
 
+-- per currency and month, the rates a month's native MRR converts at as the
+-- previous month of the next one: the next month's (constant currency) and
+-- its own (0 without one); none after the as-of month
+next_month_rates as (
+
+    select
+        next_month.currency,
+        cast(
+            {{ dbt.dateadd('month', -1, 'next_month.month_start') }} as date
+        ) as month_start,
+        next_month.rate_to_reporting as next_rate_to_reporting,
+        coalesce(this_month.rate_to_reporting, 0) as rate_to_reporting
+    from rates_in_grid as next_month
+    left join rates as this_month
+        on
+            next_month.currency = this_month.currency
+            and this_month.month_start = cast(
+                {{ dbt.dateadd('month', -1, 'next_month.month_start') }}
+                as date
+            )
+
+),
+
 -- native MRR per customer, currency and month: the versions in force on the
 -- month's measuring day (valid_from <= day < valid_to)
 native_monthly as (
@@ -93,28 +116,21 @@ contributions as (
 
     select
         native_monthly.customer_id,
-        next_month.month_start,
+        cast(
+            {{ dbt.dateadd('month', 1, 'native_monthly.month_start') }} as date
+        ) as month_start,
         0 as mrr,
         {{ decimal_product(
-            'native_monthly.native_mrr',
-            'coalesce(this_month.rate_to_reporting, 0)'
+            'native_monthly.native_mrr', 'next_month.rate_to_reporting'
         ) }} as previous_mrr,
         {{ decimal_product(
-            'native_monthly.native_mrr', 'next_month.rate_to_reporting'
+            'native_monthly.native_mrr', 'next_month.next_rate_to_reporting'
         ) }} as previous_mrr_cc
     from native_monthly
-    -- drops the month after the as-of month
-    inner join rates_in_grid as next_month
+    inner join next_month_rates as next_month
         on
             native_monthly.currency = next_month.currency
-            and next_month.month_start = cast(
-                {{ dbt.dateadd('month', 1, 'native_monthly.month_start') }}
-                as date
-            )
-    left join rates as this_month
-        on
-            native_monthly.currency = this_month.currency
-            and native_monthly.month_start = this_month.month_start
+            and native_monthly.month_start = next_month.month_start
 
 ),
 
