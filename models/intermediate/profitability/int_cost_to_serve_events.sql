@@ -146,11 +146,10 @@ final as (
         events.event_date,
         events.driver_value,
         events.quantity,
-        cast(
-            events.quantity * coalesce(
-                exact_cost.unit_cost, fallback_cost.unit_cost, 0
-            ) as decimal(38, 10)
-        ) as cost_amount
+        {{ decimal_product(
+            'events.quantity',
+            'coalesce(exact_cost.unit_cost, fallback_cost.unit_cost, 0)'
+        ) }} as cost_amount
     from events
     inner join customers
         on events.customer_id = customers.customer_id

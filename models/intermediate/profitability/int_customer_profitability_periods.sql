@@ -48,13 +48,19 @@ lowest_group as (
 
 ),
 
-periods as (
+-- the quarters summed from the months, the years from the quarters (exact
+-- decimal sums: the same values as summing the months)
+{%- set steps = [
+    ('quarter', 'monthly', 'month_start'),
+    ('year', 'quarter_sums', 'period_start'),
+] %}
+{%- for grain, source, month in steps %}
 
-    {% for grain in ['quarter', 'year'] %}
+{{ grain }}_sums as (
+
     select
         '{{ grain }}' as period_grain,
-        cast({{ dbt.date_trunc(grain, 'month_start') }} as date)
-            as period_start,
+        cast({{ dbt.date_trunc(grain, month) }} as date) as period_start,
         customer_id,
         sum(gross_revenue) as gross_revenue,
         sum(credits) as credits,
@@ -67,10 +73,17 @@ periods as (
         sum(onboarding_cost) as onboarding_cost,
         sum(payment_fee_cost) as payment_fee_cost,
         sum(cost_to_serve) as cost_to_serve
-    from monthly
+    from {{ source }}
     group by 1, 2, 3
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+
+),
+{%- endfor %}
+
+periods as (
+
+    select * from quarter_sums
+    union all
+    select * from year_sums
 
 ),
 

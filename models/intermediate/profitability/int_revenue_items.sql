@@ -49,22 +49,50 @@ plans as (
 
 ),
 
--- the product family of each invoice's largest line with a plan: lines
--- without a plan (discounts, mostly) take it, so a discount reduces the
--- cost of goods of what it discounts
+-- each line with its plan's product family (none when the plan is unknown)
+lines_with_plan as (
+
+    select
+        lines.line_id,
+        lines.invoice_id,
+        lines.line_type,
+        lines.amount,
+        plans.product_family,
+        plans.plan_id is not null as has_known_plan
+    from lines
+    left join plans
+        on lines.plan_id = plans.plan_id
+
+),
+
+-- the invoices with a line without a product family of its own: only these
+-- need their largest line's
+invoices_to_pick as (
+
+    select distinct invoice_id
+    from lines_with_plan
+    where product_family is null
+
+),
+
+-- the product family of each such invoice's largest line with a plan:
+-- lines without a plan (discounts, mostly) take it, so a discount reduces
+-- the cost of goods of what it discounts
 invoice_families as (
 
     select
-        lines.invoice_id,
-        plans.product_family,
+        lines_with_plan.invoice_id,
+        lines_with_plan.product_family,
         row_number() over (
-            partition by lines.invoice_id
-            order by lines.amount desc, lines.line_id asc
+            partition by lines_with_plan.invoice_id
+            order by lines_with_plan.amount desc, lines_with_plan.line_id asc
         ) as pick
-    from lines
-    inner join plans
-        on lines.plan_id = plans.plan_id
-    where lines.amount > 0
+    from lines_with_plan
+    inner join invoices_to_pick
+        on lines_with_plan.invoice_id = invoices_to_pick.invoice_id
+    where
+        lines_with_plan.has_known_plan
+        and lines_with_plan.amount > 0
 
 ),
 
@@ -96,28 +124,30 @@ invoice_items as (
 
     select
         'invoice_line' as item_type,
-        lines.line_id as item_id,
+        lines_with_plan.line_id as item_id,
         invoices.customer_id,
         invoices.invoice_date as item_date,
-        lines.line_type as item_detail,
+        lines_with_plan.line_type as item_detail,
         coalesce(
-            plans.product_family, invoice_families.product_family, 'other'
+            lines_with_plan.product_family,
+            invoice_families.product_family,
+            'other'
         ) as product_family,
         {{ to_reporting(
-            'lines.amount', 'invoices.currency', 'rates.rate_to_reporting'
+            'lines_with_plan.amount',
+            'invoices.currency',
+            'rates.rate_to_reporting'
         ) }} as gross_revenue,
         cast(0 as decimal(38, 10)) as credit_amount,
         false as is_return
-    from lines
+    from lines_with_plan
     inner join invoices
-        on lines.invoice_id = invoices.invoice_id
+        on lines_with_plan.invoice_id = invoices.invoice_id
     inner join customers
         on invoices.customer_id = customers.customer_id
-    left join plans
-        on lines.plan_id = plans.plan_id
     left join invoice_families
         on
-            lines.invoice_id = invoice_families.invoice_id
+            lines_with_plan.invoice_id = invoice_families.invoice_id
             and invoice_families.pick = 1
     left join rates
         on

@@ -35,6 +35,42 @@ rates as (
 
 ),
 
+-- the rates of the months of the grid: a converted month is one of them
+rates_in_grid as (
+
+    select
+        rates.month_start,
+        rates.currency,
+        rates.rate_to_reporting
+    from rates
+    inner join months
+        on rates.month_start = months.month_start
+
+),
+
+-- per currency and month, the rates a month's native MRR converts at as the
+-- previous month of the next one: the next month's (constant currency) and
+-- its own (0 without one); none after the as-of month
+next_month_rates as (
+
+    select
+        next_month.currency,
+        cast(
+            {{ dbt.dateadd('month', -1, 'next_month.month_start') }} as date
+        ) as month_start,
+        next_month.rate_to_reporting as next_rate_to_reporting,
+        coalesce(this_month.rate_to_reporting, 0) as rate_to_reporting
+    from rates_in_grid as next_month
+    left join rates as this_month
+        on
+            next_month.currency = this_month.currency
+            and this_month.month_start = cast(
+                {{ dbt.dateadd('month', -1, 'next_month.month_start') }}
+                as date
+            )
+
+),
+
 -- native MRR per customer, currency and month: the versions in force on the
 -- month's measuring day (valid_from <= day < valid_to)
 native_monthly as (
@@ -56,80 +92,58 @@ native_monthly as (
 
 ),
 
--- each month's native MRR counts as "current" in its month and as
--- "previous" in the next month; one row per customer, currency and month
+-- each customer-currency-month's native MRR converted once per use, each
+-- product rounded to decimal(38, 10): as MRR of its month at the month's
+-- rate, and as the previous month of the next month at the next month's
+-- rate (constant currency) and at its own month's rate
 contributions as (
 
     select
-        customer_id,
-        currency,
-        month_start,
-        sum(current_native_mrr) as current_native_mrr,
-        sum(previous_native_mrr) as previous_native_mrr
-    from (
-        select
-            customer_id,
-            currency,
-            month_start,
-            native_mrr as current_native_mrr,
-            0 as previous_native_mrr
-        from native_monthly
+        native_monthly.customer_id,
+        native_monthly.month_start,
+        {{ decimal_product(
+            'native_monthly.native_mrr', 'this_month.rate_to_reporting'
+        ) }} as mrr,
+        0 as previous_mrr,
+        0 as previous_mrr_cc
+    from native_monthly
+    inner join rates_in_grid as this_month
+        on
+            native_monthly.currency = this_month.currency
+            and native_monthly.month_start = this_month.month_start
 
-        union all
+    union all
 
-        select
-            customer_id,
-            currency,
-            cast({{ dbt.dateadd('month', 1, 'month_start') }} as date)
-                as month_start,
-            0 as current_native_mrr,
-            native_mrr as previous_native_mrr
-        from native_monthly
-    ) as both_months
-    group by 1, 2, 3
+    select
+        native_monthly.customer_id,
+        cast(
+            {{ dbt.dateadd('month', 1, 'native_monthly.month_start') }} as date
+        ) as month_start,
+        0 as mrr,
+        {{ decimal_product(
+            'native_monthly.native_mrr', 'next_month.rate_to_reporting'
+        ) }} as previous_mrr,
+        {{ decimal_product(
+            'native_monthly.native_mrr', 'next_month.next_rate_to_reporting'
+        ) }} as previous_mrr_cc
+    from native_monthly
+    inner join next_month_rates as next_month
+        on
+            native_monthly.currency = next_month.currency
+            and native_monthly.month_start = next_month.month_start
 
 ),
 
--- converted once per customer, currency and month, then summed over the
--- customer's currencies
+-- summed over the customer's currencies
 converted as (
 
     select
-        contributions.customer_id,
-        contributions.month_start,
-        sum(
-            cast(
-                contributions.current_native_mrr
-                * this_month.rate_to_reporting as decimal(38, 10)
-            )
-        ) as mrr,
-        sum(
-            cast(
-                contributions.previous_native_mrr
-                * coalesce(last_month.rate_to_reporting, 0) as decimal(38, 10)
-            )
-        ) as previous_mrr,
-        sum(
-            cast(
-                contributions.previous_native_mrr
-                * this_month.rate_to_reporting as decimal(38, 10)
-            )
-        ) as previous_mrr_cc
+        customer_id,
+        month_start,
+        sum(mrr) as mrr,
+        sum(previous_mrr) as previous_mrr,
+        sum(previous_mrr_cc) as previous_mrr_cc
     from contributions
-    -- drops the month after the as-of month
-    inner join months
-        on contributions.month_start = months.month_start
-    inner join rates as this_month
-        on
-            contributions.currency = this_month.currency
-            and contributions.month_start = this_month.month_start
-    left join rates as last_month
-        on
-            contributions.currency = last_month.currency
-            and last_month.month_start = cast(
-                {{ dbt.dateadd('month', -1, 'contributions.month_start') }}
-                as date
-            )
     group by 1, 2
 
 ),
@@ -179,15 +193,10 @@ with_history as (
 
     select
         *,
-        coalesce(
-            max(case when mrr > 0 then 1 else 0 end) over (
-                partition by customer_id
-                order by month_start
-                rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) = 1 as was_active_before,
-        sum(case when mrr > 0 then 1 else 0 end) over (
+        -- the grid starts at the first active month: every later month
+        -- has an active month before it
+        month_start > first_active_month as was_active_before,
+        count(case when mrr > 0 then 1 end) over (
             partition by customer_id
             order by month_start
             rows between unbounded preceding and current row

@@ -15,17 +15,10 @@ customer_months as (
 
 ),
 
--- each segment, then 'All' (every segment together)
-with_all as (
-
-    {{ with_all_segment('customer_months', [
-        'month_start', 'segment', 'previous_mrr', 'previous_mrr_cc',
-        'fx_adjustment_mrr', 'movement', 'movement_mrr', 'mrr',
-    ]) }}
-
-),
-
-aggregated as (
+-- summed per month and segment first (exact decimal sums and counts:
+-- summing them again for 'All' changes nothing), so the 'All' copy doubles
+-- a few rows, not every customer-month
+segment_months as (
 
     select
         month_start,
@@ -48,6 +41,41 @@ aggregated as (
         sum(case when movement = 'churn' then 1 else 0 end)
             as churned_customers,
         sum(case when mrr > 0 then 1 else 0 end) as closing_customers
+    from customer_months
+    group by 1, 2
+
+),
+
+-- each segment, then 'All' (every segment together)
+with_all as (
+
+    {{ with_all_segment('segment_months', [
+        'month_start', 'segment', 'opening_mrr', 'fx_adjustment_mrr',
+        'new_mrr', 'reactivation_mrr', 'expansion_mrr', 'contraction_mrr',
+        'churned_mrr', 'closing_mrr', 'opening_customers', 'new_customers',
+        'reactivated_customers', 'churned_customers', 'closing_customers',
+    ]) }}
+
+),
+
+aggregated as (
+
+    select
+        month_start,
+        segment,
+        sum(opening_mrr) as opening_mrr,
+        sum(fx_adjustment_mrr) as fx_adjustment_mrr,
+        sum(new_mrr) as new_mrr,
+        sum(reactivation_mrr) as reactivation_mrr,
+        sum(expansion_mrr) as expansion_mrr,
+        sum(contraction_mrr) as contraction_mrr,
+        sum(churned_mrr) as churned_mrr,
+        sum(closing_mrr) as closing_mrr,
+        sum(opening_customers) as opening_customers,
+        sum(new_customers) as new_customers,
+        sum(reactivated_customers) as reactivated_customers,
+        sum(churned_customers) as churned_customers,
+        sum(closing_customers) as closing_customers
     from with_all
     group by 1, 2
 

@@ -156,20 +156,21 @@ final as (
             ) then 'pending'
             else 'churned'
         end as outcome,
-        cast(
-            12 * due.native_mrr * due_rate.rate_to_reporting as decimal(38, 10)
-        ) as arr_due,
-        cast(
-            case
-                when renewal_versions.version_id is not null
-                    then
-                        12 * renewal_versions.native_mrr
-                        * renewal_rate.rate_to_reporting
-                when due.version_contract_end_date > due.contract_end_date
-                    then 12 * due.native_mrr * due_rate.rate_to_reporting
-                else 0
-            end as decimal(38, 10)
-        ) as arr_renewed
+        {{ decimal_product(
+            '12 * due.native_mrr', 'due_rate.rate_to_reporting'
+        ) }} as arr_due,
+        case
+            when renewal_versions.version_id is not null
+                then {{ decimal_product(
+                    '12 * renewal_versions.native_mrr',
+                    'renewal_rate.rate_to_reporting'
+                ) }}
+            when due.version_contract_end_date > due.contract_end_date
+                then {{ decimal_product(
+                    '12 * due.native_mrr', 'due_rate.rate_to_reporting'
+                ) }}
+            else 0
+        end as arr_renewed
     from due
     left join renewal_versions
         on

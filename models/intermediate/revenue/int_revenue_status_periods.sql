@@ -67,6 +67,36 @@ classified as (
 
 ),
 
+-- each kind of customer summed per period and segment, now and a year
+-- earlier (exact decimal sums: summing the sums changes nothing), so the
+-- 'All' copy below doubles a few rows, not every customer's
+current_totals as (
+
+    select
+        period_grain,
+        period_start,
+        segment,
+        customer_status,
+        sum(net_revenue) as net_revenue,
+        count(*) as customers
+    from classified
+    group by 1, 2, 3, 4
+
+),
+
+prior_year_totals as (
+
+    select
+        period_grain,
+        period_start,
+        segment,
+        customer_status,
+        sum(net_revenue) as net_revenue
+    from {{ ref('int_prior_year_revenue_periods') }}
+    group by 1, 2, 3, 4
+
+),
+
 -- this year's customers and the year before's, side by side
 revenue_rows as (
 
@@ -75,9 +105,10 @@ revenue_rows as (
         period_start,
         segment,
         net_revenue,
+        customers,
         customer_status,
         1 as is_current
-    from classified
+    from current_totals
 
     union all
 
@@ -86,9 +117,10 @@ revenue_rows as (
         period_start,
         segment,
         net_revenue,
+        0 as customers,
         customer_status,
         0 as is_current
-    from {{ ref('int_prior_year_revenue_periods') }}
+    from prior_year_totals
 
 ),
 
@@ -97,7 +129,7 @@ with_all as (
 
     {{ with_all_segment('revenue_rows', [
         'period_grain', 'period_start', 'segment', 'net_revenue',
-        'customer_status', 'is_current',
+        'customers', 'customer_status', 'is_current',
     ]) }}
 
 ),
@@ -125,12 +157,15 @@ final as (
         ) as existing_customer_revenue,
         sum(
             case
-                when is_current = 1 and customer_status = 'new' then 1 else 0
+                when is_current = 1 and customer_status = 'new'
+                    then customers
+                else 0
             end
         ) as new_revenue_customers,
         sum(
             case
-                when is_current = 1 and customer_status = 'existing' then 1
+                when is_current = 1 and customer_status = 'existing'
+                    then customers
                 else 0
             end
         ) as existing_revenue_customers,

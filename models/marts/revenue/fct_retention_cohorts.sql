@@ -40,16 +40,10 @@ joined as (
 
 ),
 
--- each segment, then 'All' (every segment together)
-with_all as (
-
-    {{ with_all_segment('joined', [
-        'segment', 'cohort_month', 'months_since_start', 'mrr', 'starting_mrr',
-    ]) }}
-
-),
-
-aggregated as (
+-- summed per segment, cohort and month first (exact decimal sums and
+-- counts: summing them again for 'All' changes nothing), so the 'All' copy
+-- doubles a few rows, not every customer-month
+segment_cohorts as (
 
     select
         cohort_month,
@@ -61,6 +55,32 @@ aggregated as (
         sum(mrr) as mrr,
         sum(case when mrr < starting_mrr then mrr else starting_mrr end)
             as retained_starting_mrr
+    from joined
+    group by 1, 2, 3
+
+),
+
+-- each segment, then 'All' (every segment together)
+with_all as (
+
+    {{ with_all_segment('segment_cohorts', [
+        'segment', 'cohort_month', 'months_since_start', 'cohort_customers',
+        'active_customers', 'starting_mrr', 'mrr', 'retained_starting_mrr',
+    ]) }}
+
+),
+
+aggregated as (
+
+    select
+        cohort_month,
+        segment,
+        months_since_start,
+        sum(cohort_customers) as cohort_customers,
+        sum(active_customers) as active_customers,
+        sum(starting_mrr) as starting_mrr,
+        sum(mrr) as mrr,
+        sum(retained_starting_mrr) as retained_starting_mrr
     from with_all
     group by 1, 2, 3
 
