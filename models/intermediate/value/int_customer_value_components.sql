@@ -176,8 +176,7 @@ referral_activity as (
     select
         snapshot_month,
         customer_id,
-        sum(case when activity_type = 'referral' then 1 else 0 end)
-            as referrals,
+        count(case when activity_type = 'referral' then 1 end) as referrals,
         max(
             case
                 when activity_type = 'nps_response'
@@ -211,7 +210,7 @@ feedback as (
     select
         window_months.snapshot_month,
         crm_accounts.customer_id,
-        sum(
+        count(
             case
                 when
                     feedback_items.feedback_type in (
@@ -222,17 +221,15 @@ feedback as (
                         and feedback_items.sentiment = 'positive'
                     )
                     then 1
-                else 0
             end
         ) as advocacy,
-        sum(
+        count(
             case
                 when
                     feedback_items.feedback_type in (
                         'feature_request', 'bug_report', 'beta_participation'
                     )
                     then 1
-                else 0
             end
         ) as feedback_given
     from {{ ref('stg_crm__feedback') }} as feedback_items
