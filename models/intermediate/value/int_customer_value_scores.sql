@@ -137,35 +137,30 @@ effects as (
 
 -- each component's place among the customer's ten effects, as the number
 -- of components ahead of it: by effect, largest first for a lift (smallest
--- first for a drag), ties by component name
+-- first for a drag), ties by component name (an earlier name is ahead when
+-- tied, a later one only when strictly ahead)
 effect_places as (
 
     select
         effects.*,
         {%- for component in components %}
+        {%- set outer = loop %}
+        {%- for places, tied, untied in [
+            ('lifts_ahead', '>=', '>'), ('drags_ahead', '<=', '<'),
+        ] %}
         {%- for other in components if other != component %}
         case
             when
-                {{ other }}_effect {{ '>=' if other < component else '>' }}
+                {{ other }}_effect {{ tied if other < component else untied }}
                 {{ component }}_effect
                 then 1
             else 0
         end
         {%- if not loop.last %} +{% endif %}
         {%- endfor %}
-            as {{ component }}_lifts_ahead,
-        {%- for other in components if other != component %}
-        case
-            when
-                {{ other }}_effect {{ '<=' if other < component else '<' }}
-                {{ component }}_effect
-                then 1
-            else 0
-        end
-        {%- if not loop.last %} +{% endif %}
+            as {{ component }}_{{ places }}
+        {%- if not (outer.last and places == 'drags_ahead') %},{% endif %}
         {%- endfor %}
-            as {{ component }}_drags_ahead
-        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from effects
 
