@@ -18,7 +18,9 @@ activity as (
                     then mrr
             end
         ) as current_mrr,
-        max(active_months_to_date) as tenure_months
+        -- months with MRR > 0 (the last active_months_to_date, counted
+        -- without reading that running count)
+        count(case when is_active then 1 end) as tenure_months
     from {{ ref('int_customer_mrr_monthly') }}
     group by 1
 

@@ -56,6 +56,13 @@ baselines as (
 
     select
         *,
+        cast(
+            sum(key_actions) over (
+                partition by customer_id
+                order by month_start
+                rows between unbounded preceding and current row
+            ) as bigint
+        ) as key_actions_to_date,
         avg(key_actions) over (
             partition by customer_id
             order by month_start
@@ -71,11 +78,6 @@ baselines as (
             order by month_start
             rows between 3 preceding and 1 preceding
         ) as mrr_baseline,
-        sum(key_actions) over (
-            partition by customer_id
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as key_actions_to_date,
         lag(movement) over (
             partition by customer_id order by month_start
         ) as previous_movement
@@ -108,25 +110,32 @@ latest_nps as (
 
 ),
 
+-- the invoices that can ever count as late: paid more than
+-- lifecycle_late_payment_days after due, or unpaid (one paid in time never
+-- counts), so that the range join below meets few invoices
+late_invoice_candidates as (
+
+    select
+        customer_id,
+        due_date,
+        paid_date
+    from {{ ref('int_invoice_payment_days') }}
+    where
+        paid_date is null
+        or paid_date > cast({{ dbt.dateadd(
+            'day', var('lifecycle_late_payment_days'), 'due_date'
+        ) }} as date)
+
+),
+
 late_payments as (
 
     select
         grid.customer_id,
         grid.month_start,
-        sum(
-            case
-                when
-                    coalesce(invoices.paid_date, grid.measured_on)
-                    > cast({{ dbt.dateadd(
-                        'day', var('lifecycle_late_payment_days'),
-                        'invoices.due_date'
-                    ) }} as date)
-                    then 1
-                else 0
-            end
-        ) as late_invoices
+        count(*) as late_invoices
     from grid
-    inner join {{ ref('int_invoice_payment_days') }} as invoices
+    inner join late_invoice_candidates as invoices
         on
             grid.customer_id = invoices.customer_id
             and grid.measured_on >= invoices.due_date
@@ -137,6 +146,11 @@ late_payments as (
                 invoices.paid_date is null
                 or grid.measured_on >= invoices.paid_date
             )
+    where
+        coalesce(invoices.paid_date, grid.measured_on)
+        > cast({{ dbt.dateadd(
+            'day', var('lifecycle_late_payment_days'), 'invoices.due_date'
+        ) }} as date)
     group by 1, 2
 
 ),

@@ -25,8 +25,8 @@ final as (
     select
         customer_id,
         month_start,
-        sum(key_actions) as key_actions,
-        sum(sessions) as sessions,
+        cast(sum(key_actions) as bigint) as key_actions,
+        cast(sum(sessions) as bigint) as sessions,
         count(distinct usage_date) as days_with_usage
     from usage_daily
     group by 1, 2

@@ -31,38 +31,58 @@ responses as (
 
 ),
 
-ranked as (
+-- the latest answer of each response date: the greater response id
+daily_answers as (
 
     select
-        grid.customer_id,
-        grid.month_start,
-        grid.measured_on,
-        responses.response_id,
-        responses.response_date,
-        responses.score,
+        customer_id,
+        response_id,
+        response_date,
+        score,
         row_number() over (
-            partition by grid.customer_id, grid.month_start
-            order by responses.response_date desc, responses.response_id desc
+            partition by customer_id, response_date
+            order by response_id desc
         ) as recency
-    from grid
-    inner join responses
-        on
-            grid.customer_id = responses.customer_id
-            and grid.measured_on >= responses.response_date
+    from responses
+
+),
+
+-- a customer's answers in date order (one per day), each with the date of
+-- the next one: the latest answer on or before a day is the one whose span
+-- holds the day
+spans as (
+
+    select
+        customer_id,
+        response_id,
+        response_date,
+        score,
+        lead(response_date) over (
+            partition by customer_id order by response_date
+        ) as next_response_date
+    from daily_answers
+    where recency = 1
 
 ),
 
 final as (
 
     select
-        customer_id,
-        month_start,
-        measured_on,
-        response_id,
-        response_date,
-        score
-    from ranked
-    where recency = 1
+        grid.customer_id,
+        grid.month_start,
+        grid.measured_on,
+        spans.response_id,
+        spans.response_date,
+        spans.score
+    from grid
+    inner join spans
+        on
+            grid.customer_id = spans.customer_id
+            and grid.measured_on >= spans.response_date
+            and (
+                spans.next_response_date is null
+                or grid.measured_on < spans.next_response_date
+            )
 
 )
 

@@ -33,19 +33,45 @@ snapshot_candidates as (
 
 snapshots as (
 
-    select
-        snapshot_month,
-        cast(
-            {{ dbt.dateadd('month', -11, 'snapshot_month') }} as date
-        ) as window_start,
-        cast({{ dbt.dateadd('month', -23, 'snapshot_month') }} as date)
-            as prior_window_start,
-        cast({{ dbt.dateadd('month', -12, 'snapshot_month') }} as date)
-            as prior_window_end,
-        cast({{ dbt.last_day('snapshot_month', 'month') }} as date)
-            as window_end
+    select snapshot_month
     from snapshot_candidates
     where recency <= {{ var('value_snapshot_count') }}
+
+),
+
+month_offsets as (
+
+    -- 1..24: a snapshot month and the 23 before it
+    {{ dbt.generate_series(24) }}
+
+),
+
+-- each snapshot's 24 months: the 12 of its window (the snapshot month and
+-- the 11 before it) and the 12 before those, so that a monthly or dated
+-- row reaches the snapshots it counts for by an equi-join on its month
+snapshot_months as (
+
+    select
+        snapshots.snapshot_month,
+        cast(
+            {{ dbt.dateadd(
+                'month', '1 - month_offsets.generated_number',
+                'snapshots.snapshot_month'
+            ) }} as date
+        ) as month_start,
+        month_offsets.generated_number <= 12 as is_in_window
+    from snapshots
+    cross join month_offsets
+
+),
+
+window_months as (
+
+    select
+        snapshot_month,
+        month_start
+    from snapshot_months
+    where is_in_window
 
 ),
 
@@ -53,10 +79,6 @@ active as (
 
     select
         snapshots.snapshot_month,
-        snapshots.window_start,
-        snapshots.window_end,
-        snapshots.prior_window_start,
-        snapshots.prior_window_end,
         mrr.customer_id,
         customers.segment,
         mrr.mrr
@@ -69,52 +91,49 @@ active as (
 
 ),
 
+profit_monthly as (
+
+    select
+        customer_id,
+        month_start,
+        gross_revenue,
+        net_revenue,
+        returns_credits,
+        net_revenue - cogs - cost_to_serve as gross_profit
+    from {{ ref('int_customer_profit_monthly') }}
+
+),
+
+-- summed per snapshot before meeting the active customers (a customer
+-- inactive at a snapshot is summed too, then not kept): the window's
+-- sums, and apart from them the prior window's net revenue
 profit as (
 
     select
-        active.snapshot_month,
-        active.customer_id,
-        sum(
-            case
-                when profit.month_start >= active.window_start
-                    then profit.gross_revenue
-                else 0
-            end
-        ) as gross_revenue,
-        sum(
-            case
-                when profit.month_start >= active.window_start
-                    then profit.net_revenue
-                else 0
-            end
-        ) as net_revenue,
-        sum(
-            case
-                when profit.month_start >= active.window_start
-                    then profit.net_revenue - profit.cogs - profit.cost_to_serve
-                else 0
-            end
-        ) as gross_profit,
-        sum(
-            case
-                when profit.month_start >= active.window_start
-                    then profit.returns_credits
-                else 0
-            end
-        ) as returns_credits,
-        sum(
-            case
-                when profit.month_start <= active.prior_window_end
-                    then profit.net_revenue
-                else 0
-            end
-        ) as prior_net_revenue
-    from active
-    inner join {{ ref('int_customer_profit_monthly') }} as profit
+        window_months.snapshot_month,
+        profit_monthly.customer_id,
+        sum(profit_monthly.gross_revenue) as gross_revenue,
+        sum(profit_monthly.net_revenue) as net_revenue,
+        sum(profit_monthly.gross_profit) as gross_profit,
+        sum(profit_monthly.returns_credits) as returns_credits
+    from profit_monthly
+    inner join window_months
+        on profit_monthly.month_start = window_months.month_start
+    group by 1, 2
+
+),
+
+prior_profit as (
+
+    select
+        snapshot_months.snapshot_month,
+        profit_monthly.customer_id,
+        sum(profit_monthly.net_revenue) as prior_net_revenue
+    from profit_monthly
+    inner join snapshot_months
         on
-            active.customer_id = profit.customer_id
-            and active.prior_window_start <= profit.month_start
-            and active.snapshot_month >= profit.month_start
+            profit_monthly.month_start = snapshot_months.month_start
+            and not snapshot_months.is_in_window
     group by 1, 2
 
 ),
@@ -122,39 +141,49 @@ profit as (
 payment_days as (
 
     select
-        active.snapshot_month,
-        active.customer_id,
+        window_months.snapshot_month,
+        invoices.customer_id,
         avg(cast(invoices.days_to_pay as double)) as days_to_pay
-    from active
-    inner join {{ ref('int_invoice_payment_days') }} as invoices
+    from {{ ref('int_invoice_payment_days') }} as invoices
+    inner join window_months
         on
-            active.customer_id = invoices.customer_id
-            and active.window_start <= invoices.invoice_date
-            and active.window_end >= invoices.invoice_date
+            cast({{ dbt.date_trunc('month', 'invoices.invoice_date') }} as date)
+            = window_months.month_start
     where invoices.days_to_pay is not null
     group by 1, 2
+
+),
+
+activity as (
+
+    select
+        window_months.snapshot_month,
+        activity.customer_id,
+        activity.activity_type,
+        activity.activity_date,
+        activity.score
+    from {{ ref('int_customer_referral_activity') }} as activity
+    inner join window_months
+        on
+            cast(
+                {{ dbt.date_trunc('month', 'activity.activity_date') }} as date
+            ) = window_months.month_start
 
 ),
 
 referral_activity as (
 
     select
-        active.snapshot_month,
-        active.customer_id,
-        sum(case when activity.activity_type = 'referral' then 1 else 0 end)
-            as referrals,
+        snapshot_month,
+        customer_id,
+        count(case when activity_type = 'referral' then 1 end) as referrals,
         max(
             case
-                when activity.activity_type = 'nps_response'
-                    then activity.activity_date
+                when activity_type = 'nps_response'
+                    then activity_date
             end
         ) as latest_response_date
-    from active
-    inner join {{ ref('int_customer_referral_activity') }} as activity
-        on
-            active.customer_id = activity.customer_id
-            and active.window_start <= activity.activity_date
-            and active.window_end >= activity.activity_date
+    from activity
     group by 1, 2
 
 ),
@@ -166,9 +195,10 @@ latest_nps as (
         referral_activity.customer_id,
         max(activity.score) as nps_score
     from referral_activity
-    inner join {{ ref('int_customer_referral_activity') }} as activity
+    inner join activity
         on
-            referral_activity.customer_id = activity.customer_id
+            referral_activity.snapshot_month = activity.snapshot_month
+            and referral_activity.customer_id = activity.customer_id
             and referral_activity.latest_response_date = activity.activity_date
             and activity.activity_type = 'nps_response'
     group by 1, 2
@@ -178,9 +208,9 @@ latest_nps as (
 feedback as (
 
     select
-        active.snapshot_month,
-        active.customer_id,
-        sum(
+        window_months.snapshot_month,
+        crm_accounts.customer_id,
+        count(
             case
                 when
                     feedback_items.feedback_type in (
@@ -191,28 +221,27 @@ feedback as (
                         and feedback_items.sentiment = 'positive'
                     )
                     then 1
-                else 0
             end
         ) as advocacy,
-        sum(
+        count(
             case
                 when
                     feedback_items.feedback_type in (
                         'feature_request', 'bug_report', 'beta_participation'
                     )
                     then 1
-                else 0
             end
         ) as feedback_given
-    from active
+    from {{ ref('stg_crm__feedback') }} as feedback_items
     inner join {{ ref('int_crm_account_customers') }} as crm_accounts
-        on active.customer_id = crm_accounts.customer_id
-    inner join {{ ref('stg_crm__feedback') }} as feedback_items
-        on crm_accounts.account_id = feedback_items.account_id
-    where
-        cast(feedback_items.submitted_at as date) >= active.window_start
-        and cast(feedback_items.submitted_at as date) <= active.window_end
-        and cast(feedback_items.submitted_at as date) <= {{ as_of_date() }}
+        on feedback_items.account_id = crm_accounts.account_id
+    inner join window_months
+        on
+            cast(
+                {{ dbt.date_trunc('month', 'feedback_items.submitted_at') }}
+                as date
+            ) = window_months.month_start
+    where cast(feedback_items.submitted_at as date) <= {{ as_of_date() }}
     group by 1, 2
 
 ),
@@ -232,10 +261,12 @@ final as (
             when profit.net_revenue > 0
                 then cast(profit.gross_profit / profit.net_revenue as double)
         end as margin,
+        -- no revenue in the window (no profit row) is 0: growth -100%
         case
-            when profit.prior_net_revenue > 0
+            when prior_profit.prior_net_revenue > 0
                 then cast(
-                    profit.net_revenue / profit.prior_net_revenue - 1 as double
+                    coalesce(profit.net_revenue, 0)
+                    / prior_profit.prior_net_revenue - 1 as double
                 )
         end as revenue_growth,
         case
@@ -252,6 +283,10 @@ final as (
         on
             active.snapshot_month = profit.snapshot_month
             and active.customer_id = profit.customer_id
+    left join prior_profit
+        on
+            active.snapshot_month = prior_profit.snapshot_month
+            and active.customer_id = prior_profit.customer_id
     left join payment_days
         on
             active.snapshot_month = payment_days.snapshot_month

@@ -34,44 +34,64 @@ weights as (
 -- mid-rank percentile among the snapshot's active customers that have a
 -- value: ((rank - 1) + (ties - 1) / 2) / (n - 1), so tied values share the
 -- middle of the ranks they span and an all-equal component is neutral; no
--- value, or a single value, is neutral (0.5)
+-- value, or a single value, is neutral (0.5). One narrow ranking per
+-- component (its key and value only): every window shares one sort, on
+-- the value with missing values last, so the ranks of the values are their
+-- ranks among the values, and their ties are their peers.
+{%- for component in components %}
+{%- set by_value -%}
+    partition by snapshot_month order by {{ component }} asc nulls last
+{%- endset %}
+
+{{ component }}_percentiles as (
+
+    select
+        snapshot_month,
+        customer_id,
+        case
+            when {{ component }} is null then 0.5
+            when count({{ component }}) over (
+                {{ by_value }}
+                rows between unbounded preceding and unbounded following
+            ) = 1 then 0.5
+            else
+                (
+                    cast(rank() over ({{ by_value }}) - 1 as double)
+                    + cast(
+                        count(*) over (
+                            {{ by_value }}
+                            range between current row and current row
+                        ) - 1 as double
+                    ) / 2
+                )
+                / (
+                    count({{ component }}) over (
+                        {{ by_value }}
+                        rows between unbounded preceding and unbounded following
+                    ) - 1
+                )
+        end as percentile
+    from components
+
+),
+{%- endfor %}
+
 ranked as (
 
     select
         components.*,
         {%- for component in components %}
-        case
-            when components.{{ component }} is null then 0.5
-            when count(components.{{ component }}) over (
-                partition by components.snapshot_month
-            ) = 1 then 0.5
-            else
-                (
-                    cast(
-                        rank() over (
-                            partition by
-                                components.snapshot_month,
-                                components.{{ component }} is null
-                            order by components.{{ component }}
-                        ) - 1 as double
-                    )
-                    + cast(
-                        count(*) over (
-                            partition by
-                                components.snapshot_month,
-                                components.{{ component }}
-                        ) - 1 as double
-                    ) / 2
-                )
-                / (
-                    count(components.{{ component }}) over (
-                        partition by components.snapshot_month
-                    ) - 1
-                )
-        end as {{ component }}_percentile
+        {{ component }}_percentiles.percentile as {{ component }}_percentile
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from components
+    {%- for component in components %}
+    inner join {{ component }}_percentiles
+        on
+            components.snapshot_month
+            = {{ component }}_percentiles.snapshot_month
+            and components.customer_id = {{ component }}_percentiles.customer_id
+    {%- endfor %}
 
 ),
 
@@ -101,10 +121,82 @@ scored as (
 
 ),
 
+-- each component's effect on the score: weight x (score - 0.5), in points
+effects as (
+
+    select
+        scored.*,
+        {%- for component in components %}
+        100 * {{ component }}_weight * ({{ component }}_score - 0.5)
+            as {{ component }}_effect
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from scored
+
+),
+
+-- each component's place among the customer's ten effects, as the number
+-- of components ahead of it: by effect, largest first for a lift (smallest
+-- first for a drag), ties by component name (an earlier name is ahead when
+-- tied, a later one only when strictly ahead)
+effect_places as (
+
+    select
+        effects.*,
+        {%- for component in components %}
+        {%- set outer = loop %}
+        {%- for places, tied, untied in [
+            ('lifts_ahead', '>=', '>'), ('drags_ahead', '<=', '<'),
+        ] %}
+        {%- for other in components if other != component %}
+        case
+            when
+                {{ other }}_effect {{ tied if other < component else untied }}
+                {{ component }}_effect
+                then 1
+            else 0
+        end
+        {%- if not loop.last %} +{% endif %}
+        {%- endfor %}
+            as {{ component }}_{{ places }}
+        {%- if not (outer.last and places == 'drags_ahead') %},{% endif %}
+        {%- endfor %}
+        {%- endfor %}
+    from effects
+
+),
+
+-- the two largest positive and the two largest negative effects
+levers as (
+
+    select
+        effect_places.*,
+        {%- for lever, places, sign, ahead in [
+            ('top_lift_1', 'lifts_ahead', '>', 0),
+            ('top_lift_2', 'lifts_ahead', '>', 1),
+            ('top_drag_1', 'drags_ahead', '<', 0),
+            ('top_drag_2', 'drags_ahead', '<', 1),
+        ] %}
+        case
+            {%- for component in components %}
+            when
+                {{ component }}_{{ places }} = {{ ahead }}
+                and {{ component }}_effect {{ sign }} 0
+                then '{{ component }}'
+            {%- endfor %}
+        end as {{ lever }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from effect_places
+
+),
+
+-- rank and tier on the key and score alone
 ranks as (
 
     select
-        *,
+        snapshot_month,
+        customer_id,
         row_number() over (
             partition by snapshot_month
             order by value_score desc, customer_id asc
@@ -119,6 +211,7 @@ tiers as (
     select
         ranks.snapshot_month,
         ranks.customer_id,
+        ranks.value_rank,
         cutoffs.value_tier,
         row_number() over (
             partition by ranks.snapshot_month, ranks.customer_id
@@ -132,91 +225,38 @@ tiers as (
 
 ),
 
--- each component's effect on the score: weight x (score - 0.5), in points
-effects as (
-
-    {%- for component in components %}
-    select
-        snapshot_month,
-        customer_id,
-        '{{ component }}' as component,
-        100 * {{ component }}_weight * ({{ component }}_score - 0.5) as effect
-    from scored
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-
-),
-
-effect_ranks as (
-
-    select
-        *,
-        row_number() over (
-            partition by snapshot_month, customer_id
-            order by effect desc, component asc
-        ) as lift_rank,
-        row_number() over (
-            partition by snapshot_month, customer_id
-            order by effect asc, component asc
-        ) as drag_rank
-    from effects
-
-),
-
-levers as (
-
-    select
-        snapshot_month,
-        customer_id,
-        max(case when lift_rank = 1 and effect > 0 then component end)
-            as top_lift_1,
-        max(case when lift_rank = 2 and effect > 0 then component end)
-            as top_lift_2,
-        max(case when drag_rank = 1 and effect < 0 then component end)
-            as top_drag_1,
-        max(case when drag_rank = 2 and effect < 0 then component end)
-            as top_drag_2
-    from effect_ranks
-    group by 1, 2
-
-),
-
 final as (
 
     select
-        cast(ranks.snapshot_month as date) as snapshot_month,
-        cast(ranks.customer_id as {{ dbt.type_string() }}) as customer_id,
-        cast(ranks.segment as {{ dbt.type_string() }}) as segment,
-        cast(ranks.value_score as double) as value_score,
+        cast(levers.snapshot_month as date) as snapshot_month,
+        cast(levers.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(levers.segment as {{ dbt.type_string() }}) as segment,
+        cast(levers.value_score as double) as value_score,
         cast(tiers.value_tier as {{ dbt.type_string() }}) as value_tier,
-        cast(ranks.value_rank as bigint) as value_rank,
+        cast(tiers.value_rank as bigint) as value_rank,
         cast(catalogue.service_level as {{ dbt.type_string() }})
             as service_level,
         cast(levers.top_lift_1 as {{ dbt.type_string() }}) as top_lift_1,
         cast(levers.top_lift_2 as {{ dbt.type_string() }}) as top_lift_2,
         cast(levers.top_drag_1 as {{ dbt.type_string() }}) as top_drag_1,
         cast(levers.top_drag_2 as {{ dbt.type_string() }}) as top_drag_2,
-        cast(ranks.mrr as decimal(38, 10)) as mrr,
+        cast(levers.mrr as decimal(38, 10)) as mrr,
         {%- for component in components %}
-        cast(ranks.{{ component }} as double) as {{ component }}_raw,
-        cast(ranks.{{ component }}_score as double) as {{ component }}_score,
+        cast(levers.{{ component }} as double) as {{ component }}_raw,
+        cast(levers.{{ component }}_score as double) as {{ component }}_score,
         {%- endfor %}
         cast(
-            {{ is_complete_period('ranks.snapshot_month', 'month') }}
+            {{ is_complete_period('levers.snapshot_month', 'month') }}
             as {{ dbt.type_boolean() }}
         ) as is_complete_period
-    from ranks
+    from levers
     inner join tiers
         on
-            ranks.snapshot_month = tiers.snapshot_month
-            and ranks.customer_id = tiers.customer_id
+            levers.snapshot_month = tiers.snapshot_month
+            and levers.customer_id = tiers.customer_id
             and tiers.tier_pick = 1
     left join {{ ref('service_catalogue') }} as catalogue
         on tiers.value_tier = catalogue.value_tier
-    left join levers
-        on
-            ranks.snapshot_month = levers.snapshot_month
-            and ranks.customer_id = levers.customer_id
 
 )
 
