@@ -1,10 +1,13 @@
 """Prove a refactor: are two warehouse files' tables identical?
 
     python -m cvm.compare_warehouses BEFORE.duckdb AFTER.duckdb \
-        [--schemas marts intermediate staging] [--ignore detected_at ...]
+        [--schemas marts intermediate staging] [--ignore detected_at ...] [--views]
 
-Every table (not view) of the given schemas that both files hold is compared
-on the columns both have, with EXCEPT ALL both ways (duplicates count).
+Every table (with --views: and view) of the given schemas that both files
+hold is compared on the columns both have, with EXCEPT ALL both ways
+(duplicates count); a relation that is a table in one file and a view in the
+other is compared too (--views). A view is read as it is defined, so what it
+reads (the landing files of the landing views) must still be there.
 Prints one line per table: identical, or how many rows are only before and
 only after; then the tables and columns that only one file has. Exits 0
 when every common table is identical, 1 otherwise.
@@ -26,15 +29,16 @@ DEFAULT_SCHEMAS = ("marts", "intermediate", "staging", "utilities")
 
 
 def _tables(
-    con: duckdb.DuckDBPyConnection, catalog: str, schemas: list[str]
+    con: duckdb.DuckDBPyConnection, catalog: str, schemas: list[str], views: bool
 ) -> dict[str, list[str]]:
+    types = ["BASE TABLE", "VIEW"] if views else ["BASE TABLE"]
     rows = con.sql(
         "select table_schema, table_name, column_name "
         "from information_schema.columns join information_schema.tables "
         "using (table_catalog, table_schema, table_name) "
-        "where table_catalog = ? and table_type = 'BASE TABLE' "
+        "where table_catalog = ? and list_contains(?, table_type) "
         "and list_contains(?, table_schema) order by ordinal_position",
-        params=[catalog, schemas],
+        params=[catalog, types, schemas],
     ).fetchall()
     tables: dict[str, list[str]] = {}
     for schema, table, column in rows:
@@ -42,13 +46,45 @@ def _tables(
     return tables
 
 
-def compare(before: str, after: str, schemas: list[str], ignored: list[str]) -> int:
+def _catalogs(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        name
+        for (name,) in con.sql(
+            "select database_name from duckdb_databases()"
+        ).fetchall()
+    }
+
+
+def _attach(con: duckdb.DuckDBPyConnection, path: str, role: str, views: bool) -> str:
+    """Attach ``path`` read-only; return its catalog name.
+
+    Tables only: as ``role``. With views, under the name DuckDB gives the file
+    (its name up to the first dot, as when dbt built it), which the views'
+    own queries use: the two files must not share that name.
+    """
+    quoted = path.replace(chr(39), chr(39) * 2)
+    if not views:
+        con.execute(f"attach '{quoted}' as {role} (read_only)")
+        return role
+    before = _catalogs(con)
+    con.execute(f"attach '{quoted}' (read_only)")
+    (catalog,) = _catalogs(con) - before
+    return catalog
+
+
+def compare(
+    before: str,
+    after: str,
+    schemas: list[str],
+    ignored: list[str],
+    views: bool = False,
+) -> int:
     con = duckdb.connect()
-    con.execute(
-        f"attach '{before.replace(chr(39), chr(39) * 2)}' as before (read_only)"
-    )
-    con.execute(f"attach '{after.replace(chr(39), chr(39) * 2)}' as after (read_only)")
-    old, new = _tables(con, "before", schemas), _tables(con, "after", schemas)
+    catalogs = {}
+    for role, path in (("before", before), ("after", after)):
+        catalogs[role] = _attach(con, path, role, views)
+    old = _tables(con, catalogs["before"], schemas, views)
+    new = _tables(con, catalogs["after"], schemas, views)
     differing = 0
     for name in sorted(old.keys() & new.keys()):
         columns = [c for c in old[name] if c in new[name] and c not in ignored]
@@ -56,12 +92,15 @@ def compare(before: str, after: str, schemas: list[str], ignored: list[str]) -> 
         only_before, only_after = (
             scalar(
                 con,
-                f"select count(*) from (select {select} from {a}.{name} "
-                f"except all select {select} from {b}.{name})",
+                f'select count(*) from (select {select} from "{a}".{name} '
+                f'except all select {select} from "{b}".{name})',
             )
-            for a, b in (("before", "after"), ("after", "before"))
+            for a, b in (
+                (catalogs["before"], catalogs["after"]),
+                (catalogs["after"], catalogs["before"]),
+            )
         )
-        rows = scalar(con, f"select count(*) from after.{name}")
+        rows = scalar(con, f'select count(*) from "{catalogs["after"]}".{name}')
         extra = sorted(set(new[name]) - set(old[name]))
         gone = sorted(set(old[name]) - set(new[name]))
         note = (f"; new columns {extra}" if extra else "") + (
@@ -94,8 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         default=list(DEFAULT_SCHEMAS),
     )
     parser.add_argument("--ignore", nargs="*", default=list(DEFAULT_IGNORED))
+    parser.add_argument(
+        "--views",
+        action="store_true",
+        help="compare views too (and a table in one file with a view in the other)",
+    )
     args = parser.parse_args(argv)
-    return compare(args.before, args.after, args.schemas, args.ignore)
+    return compare(args.before, args.after, args.schemas, args.ignore, args.views)
 
 
 if __name__ == "__main__":

@@ -318,6 +318,50 @@ def test_raw_rows_reconcile_for_every_dirty_table(dirty) -> None:
         assert raw == clean + quarantined + duplicates, table
 
 
+@pytest.mark.parametrize(
+    ("broken", "table"),
+    [
+        # a clean row goes missing between the landing file and staging
+        (
+            "delete from staging.base_billing__invoices where invoice_id = 'inv_ok'",
+            "billing_invoices",
+        ),
+        # the quarantine loses a row
+        (
+            "delete from staging.stg_landing__quarantine "
+            "where record_key = 'inv_comma'",
+            "billing_invoices",
+        ),
+        # de-duplication drops a key: both exact copies of plan_twin removed
+        (
+            "update staging.base_billing__plans set _dedup_rank = 2 "
+            "where plan_id = 'plan_twin'",
+            "billing_plans",
+        ),
+    ],
+)
+def test_the_reconciliation_fails_when_a_row_is_lost(
+    dirty, tmp_path: Path, broken: str, table: str
+) -> None:
+    """assert_landing_rows_reconcile, as compiled by the build, on a copy of
+    the staging file with one row lost on purpose, names the table."""
+    landing, _, con = dirty
+    assert con is not None
+    warehouse = landing.parent / "warehouse" / "cvm.duckdb"
+    staged = Settings(landing_dir=landing, warehouse_path=warehouse).staging_path
+    test_sql = (
+        warehouse.parent
+        / "target/compiled/cvm/tests/singular/assert_landing_rows_reconcile.sql"
+    ).read_text()
+    copy = tmp_path / staged.name  # the same name: the same catalog
+    copy.write_bytes(staged.read_bytes())
+    with duckdb.connect(str(copy)) as broken_con:
+        failing = f"select source_table from ({test_sql}) as failing"
+        assert broken_con.sql(failing).fetchall() == []
+        broken_con.execute(broken)
+        assert broken_con.sql(failing).fetchall() == [(table,)]
+
+
 # -- inputs that stop the run ----------------------------------------------------
 
 
