@@ -8,6 +8,8 @@
     'net_revenue', 'gross_profit', 'margin', 'revenue_growth', 'return_rate',
     'days_to_pay', 'referrals', 'nps', 'advocacy', 'feedback',
 ] %}
+{#- counts and a 0..10 score: a handful of values each, ranked per value -#}
+{%- set discrete_components = ['referrals', 'nps', 'advocacy', 'feedback'] %}
 
 with
 
@@ -34,15 +36,63 @@ weights as (
 -- mid-rank percentile among the snapshot's active customers that have a
 -- value: ((rank - 1) + (ties - 1) / 2) / (n - 1), so tied values share the
 -- middle of the ranks they span and an all-equal component is neutral; no
--- value, or a single value, is neutral (0.5). One narrow ranking per
--- component (its key and value only): every window shares one sort, on
--- the value with missing values last, so the ranks of the values are their
--- ranks among the values, and their ties are their peers.
+-- value, or a single value, is neutral (0.5).
 {%- for component in components %}
+{%- if component in discrete_components %}
+
+-- a count or a 0..10 score takes a handful of values: each value's
+-- percentile from its number of customers (ties) and of those below it
+{{ component }}_value_ties as (
+
+    select
+        snapshot_month,
+        {{ component }} as component_value,
+        count(*) as tied_customers
+    from components
+    where {{ component }} is not null
+    group by 1, 2
+
+),
+
+{{ component }}_percentiles as (
+
+    select
+        snapshot_month,
+        component_value,
+        case
+            when sum(tied_customers) over (partition by snapshot_month) = 1
+                then 0.5
+            else
+                (
+                    cast(
+                        coalesce(
+                            sum(tied_customers) over (
+                                partition by snapshot_month
+                                order by component_value
+                                rows between unbounded preceding
+                                and 1 preceding
+                            ),
+                            0
+                        ) as double
+                    )
+                    + cast(tied_customers - 1 as double) / 2
+                )
+                / cast(
+                    sum(tied_customers) over (partition by snapshot_month) - 1
+                    as bigint
+                )
+        end as percentile
+    from {{ component }}_value_ties
+
+),
+{%- else %}
 {%- set by_value -%}
     partition by snapshot_month order by {{ component }} asc nulls last
 {%- endset %}
 
+-- one narrow ranking (the key and the value only): every window shares
+-- one sort, on the value with missing values last, so the ranks of the
+-- values are their ranks among the values, and their ties are their peers
 {{ component }}_percentiles as (
 
     select
@@ -74,6 +124,7 @@ weights as (
     from components
 
 ),
+{%- endif %}
 {%- endfor %}
 
 ranked as (
@@ -81,16 +132,30 @@ ranked as (
     select
         components.*,
         {%- for component in components %}
-        {{ component }}_percentiles.percentile as {{ component }}_percentile
+        {%- if component in discrete_components %}
+        coalesce({{ component }}_percentiles.percentile, 0.5)
+        {%- else %}
+        {{ component }}_percentiles.percentile
+        {%- endif %}
+            as {{ component }}_percentile
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from components
     {%- for component in components %}
+    {%- if component in discrete_components %}
+    left join {{ component }}_percentiles
+        on
+            components.snapshot_month
+            = {{ component }}_percentiles.snapshot_month
+            and components.{{ component }}
+            = {{ component }}_percentiles.component_value
+    {%- else %}
     inner join {{ component }}_percentiles
         on
             components.snapshot_month
             = {{ component }}_percentiles.snapshot_month
             and components.customer_id = {{ component }}_percentiles.customer_id
+    {%- endif %}
     {%- endfor %}
 
 ),
