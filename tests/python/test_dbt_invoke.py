@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from landing_fixture import write_minimal_landing
 
 from cvm.dbt_invoke import (
@@ -20,7 +21,13 @@ from cvm.dbt_invoke import (
 from cvm.settings import Settings
 
 
-def test_warehouse_is_unlocked_after_an_in_process_build(tmp_path: Path) -> None:
+def test_warehouse_is_unlocked_after_an_in_process_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dbt's artifacts and logs in tmp_path, not the project's target/ (the
+    # session's `dbt parse` writes the semantic manifest there)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     landing = write_minimal_landing(tmp_path / "landing", "csv")
     warehouse = tmp_path / "warehouse" / "cvm.duckdb"
     settings = Settings(landing_dir=landing, warehouse_path=warehouse)
