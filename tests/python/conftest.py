@@ -328,7 +328,8 @@ def project_manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
     removed) into the project's target/, where MetricFlow reads
     semantic_manifest.json (its path is fixed: test_semantic_layer); the
     manifest is read from a copy taken under the lock (test_conventions).
-    No database is opened.
+    No database is opened, but the warehouse file's name gives the catalog
+    the semantic manifest names: `cvm`, as for every warehouse queried.
     """
     root = shared_dir(tmp_path_factory, "project_parse")
     copy = root / "manifest.json"
@@ -340,7 +341,7 @@ def project_manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
                 if not key.startswith(("CVM_", "DBT_"))
             }
             env.update(
-                CVM_WAREHOUSE_PATH=str(root / "parse.duckdb"),
+                CVM_WAREHOUSE_PATH=str(root / "cvm.duckdb"),
                 CVM_LANDING_DIR=str(root),
                 DBT_LOG_PATH=str(root / "logs"),
             )

@@ -1,9 +1,10 @@
 """The semantic layer (models/semantic/): MetricFlow accepts it, and its
 metrics give the marts' own numbers.
 
-The warehouse is the session's build file (conftest's ``published_run``: the
-whole job on small generated data; the build file holds the time spine).
-`mf` reads the semantic manifest from the project's
+The warehouse is a copy of the session's build file (conftest's
+``published_run``: the whole job on small generated data; the build file
+holds the time spine), named cvm.duckdb as the semantic manifest's catalog
+is. `mf` reads the semantic manifest from the project's
 target/semantic_manifest.json (its path is fixed), which the session's
 `dbt parse` writes (conftest's ``project_manifest``); it then opens the
 warehouse through the profile output `read_only`, as it would read the
@@ -13,6 +14,7 @@ published file.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +61,9 @@ def mf_env(
 ) -> dict[str, str]:
     """The environment `mf` runs in, pointed at the session's build file."""
     root = tmp_path_factory.mktemp("semantic_layer")
-    warehouse = Settings(Path(), published_run.warehouse).build_path
+    warehouse = root / "warehouse" / "cvm.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(Settings(Path(), published_run.warehouse).build_path, warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         spine = con.execute(
             "select count(*) from duckdb_tables() "
