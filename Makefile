@@ -65,11 +65,14 @@ dbt-test: venv
 # Two worker processes (pytest-xdist), one test module each at a time: a
 # dbt build is mostly single-threaded Python on the small test data, so two
 # use the two cores. The warehouses several modules read are built once per
-# session all the same (tests/python/conftest.py). PYTEST_WORKERS=0 runs in
-# one process.
+# session all the same (tests/python/conftest.py). Modules are handed out
+# heaviest first, in the order conftest.py's HEAVIEST_FIRST gives them (not
+# xdist's default, most tests first), so both workers finish together.
+# PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 pytest: venv
-	$(BIN)/python -m pytest tests/python -q -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest tests/python -q -n $(PYTEST_WORKERS) --dist loadfile \
+	    --no-loadscope-reorder
 
 DAGSTER_STAMP := $(VENV)/.installed-dagster
 

@@ -100,3 +100,26 @@ def write_minimal_landing(
             relation.write_parquet(str(out / table / "part-0.parquet"))
     con.close()
     return out
+
+
+def assert_built_from_minimal_rows(
+    con: duckdb.DuckDBPyConnection, feedback_rows: int
+) -> None:
+    """What a build of one valid row per table holds (``con``: its file).
+
+    One customer; ``feedback_rows`` rows of the optional crm_feedback; and
+    the optional product_usage_daily, there or not, has the contract's
+    typed columns.
+    """
+    assert con.sql("select count(*) from marts.dim_customers").fetchone() == (1,)
+    feedback = con.sql("select count(*) from staging.stg_crm__feedback")
+    assert feedback.fetchone() == (feedback_rows,)
+    types = dict(
+        con.sql(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'staging' "
+            "and table_name = 'stg_product__usage_daily'"
+        ).fetchall()
+    )
+    assert types["usage_date"] == "DATE"
+    assert types["key_actions"] == "INTEGER"

@@ -16,8 +16,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import last_line, run_cli
-from landing_fixture import contract, write_minimal_landing
+from conftest import Workspace, last_line, run_cli
+from landing_fixture import (
+    assert_built_from_minimal_rows,
+    contract,
+    write_minimal_landing,
+)
 
 from cvm.settings import Settings
 
@@ -167,6 +171,13 @@ def test_the_build_passes_with_every_kind_of_bad_row(dirty) -> None:
     # every dbt test passed, assert_landing_rows_reconcile included
     assert result.exit_code == 0, result.output[-3000:]
     assert con is not None
+
+
+def test_the_csv_form_builds_every_table(dirty) -> None:
+    # CSV files for every table (test_landing_contract builds folders of
+    # parts): the clean minimal rows make one customer and one feedback row
+    _, _, con = dirty
+    assert_built_from_minimal_rows(con, feedback_rows=1)
 
 
 def test_values_that_do_not_cast_are_quarantined_with_column_and_line(dirty) -> None:
@@ -366,16 +377,16 @@ def test_the_reconciliation_fails_when_a_row_is_lost(
 
 
 def test_a_parquet_part_missing_a_column_fails_naming_table_part_and_column(
-    tmp_path: Path, warehouse: Path
+    workspace: Workspace,
 ) -> None:
-    landing = write_minimal_landing(tmp_path / "landing", "folder")
+    landing = write_minimal_landing(workspace.landing, "folder")
     folder = landing / "billing_subscription_versions"
     duckdb.sql(
         "copy (select * exclude (valid_to) "
         f"from read_parquet('{folder}/part-0.parquet')) to '{folder}/part-1.parquet'"
     )
 
-    result = run_cli("build", landing=landing, warehouse=warehouse)
+    result = run_cli("build", landing=landing, warehouse=workspace.warehouse)
 
     assert result.exit_code == 1, result.output[-2000:]
     line = last_line(result.output)
@@ -385,15 +396,13 @@ def test_a_parquet_part_missing_a_column_fails_naming_table_part_and_column(
     assert "missing required column(s): valid_to" in line
 
 
-def test_a_header_naming_a_column_twice_fails_naming_it(
-    tmp_path: Path, warehouse: Path
-) -> None:
-    landing = write_minimal_landing(tmp_path / "landing", "csv")
+def test_a_header_naming_a_column_twice_fails_naming_it(workspace: Workspace) -> None:
+    landing = write_minimal_landing(workspace.landing, "csv")
     path = landing / "billing_invoices.csv"
     header, row = path.read_text().splitlines()[:2]
     path.write_text(f"{header},status\n{row},paid\n")
 
-    result = run_cli("build", landing=landing, warehouse=warehouse)
+    result = run_cli("build", landing=landing, warehouse=workspace.warehouse)
 
     assert result.exit_code == 1, result.output[-2000:]
     line = last_line(result.output)
@@ -403,13 +412,11 @@ def test_a_header_naming_a_column_twice_fails_naming_it(
     assert "names column 'status' twice" in line
 
 
-def test_a_file_that_cannot_be_read_fails_naming_it(
-    tmp_path: Path, warehouse: Path
-) -> None:
-    landing = write_minimal_landing(tmp_path / "landing", "parquet")
+def test_a_file_that_cannot_be_read_fails_naming_it(workspace: Workspace) -> None:
+    landing = write_minimal_landing(workspace.landing, "parquet")
     (landing / "crm_referrals.parquet").write_text("referral_id,oops\n")
 
-    result = run_cli("build", landing=landing, warehouse=warehouse)
+    result = run_cli("build", landing=landing, warehouse=workspace.warehouse)
 
     assert result.exit_code == 1, result.output[-2000:]
     line = last_line(result.output)

@@ -6,44 +6,22 @@ shown to fail on a manifest broken on purpose."""
 from __future__ import annotations
 
 import copy
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from conftest import PROJECT_DIR
+from conftest import Published
 from conventions import layer, models, violations
 
-DBT = str(Path(sys.executable).parent / "dbt")
-TEST_WAREHOUSE = PROJECT_DIR / "target" / "test_warehouse" / "cvm.duckdb"
+from cvm.settings import Settings
 
 
 @pytest.fixture(scope="session")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """dbt's manifest of the project as it is (``dbt parse``, no database)."""
-    work = tmp_path_factory.mktemp("conventions")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CVM_", "DBT_"))}
-    env.update(
-        CVM_WAREHOUSE_PATH=str(work / "parse.duckdb"),
-        CVM_LANDING_DIR=str(work),
-        DBT_LOG_PATH=str(work / "logs"),
-    )
-    subprocess.run(
-        [
-            *(DBT, "parse", "--profiles-dir", "profiles", "--project-dir", "."),
-            *("--target-path", str(work / "target")),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return json.loads((work / "target" / "manifest.json").read_text())
+def manifest(project_manifest: dict[str, Any]) -> dict[str, Any]:
+    """dbt's manifest of the project as it is (conftest: ``dbt parse``)."""
+    return project_manifest
 
 
 def test_the_project_keeps_its_conventions(manifest: dict[str, Any]) -> None:
@@ -156,12 +134,13 @@ def test_each_rule_fails_on_a_broken_manifest(
     assert [line for line in found if line.startswith(expected)], found
 
 
-def test_every_built_column_is_described(manifest: dict[str, Any]) -> None:
-    """Every column of every model as built by `make dbt-test` (the step before
-    pytest in `make test`) is in the model's YAML, so it has a description."""
-    if not TEST_WAREHOUSE.exists():
-        pytest.skip(f"{TEST_WAREHOUSE} not built: run `make dbt-test` first")
-    con = duckdb.connect(str(TEST_WAREHOUSE), read_only=True)
+def test_every_built_column_is_described(
+    manifest: dict[str, Any], published_run: Published
+) -> None:
+    """Every column of every model as the session's run built it (its build
+    file) is in the model's YAML, so it has a description."""
+    build = Settings(Path(), published_run.warehouse).build_path
+    con = duckdb.connect(str(build), read_only=True)
     built: dict[tuple[str, str], set[str]] = {}
     for schema, table, column in con.sql(
         "select table_schema, table_name, column_name from information_schema.columns"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from conftest import Workspace
 from landing_fixture import write_minimal_landing
 
 from cvm.dbt_invoke import (
@@ -20,14 +22,23 @@ from cvm.dbt_invoke import (
 from cvm.settings import Settings
 
 
-def test_warehouse_is_unlocked_after_an_in_process_build(tmp_path: Path) -> None:
-    landing = write_minimal_landing(tmp_path / "landing", "csv")
-    warehouse = tmp_path / "warehouse" / "cvm.duckdb"
-    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
+def test_warehouse_is_unlocked_after_an_in_process_build(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dbt's artifacts and logs beside the warehouse, as for the command line
+    # (cli_env), not in the project's target/; the staging file the job
+    # builds into: dbt parses partially when this worker's workspace was
+    # built before
+    monkeypatch.setenv("DBT_TARGET_PATH", str(workspace.warehouse.parent / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(workspace.warehouse.parent / "logs"))
+    landing = write_minimal_landing(workspace.landing, "csv")
+    settings = Settings(landing_dir=landing, warehouse_path=workspace.warehouse)
+    warehouse = settings.staging_path
 
     outcome = run_dbt(
         ["build", "--select", "+util_as_of_date", "--indirect-selection", "cautious"],
         settings,
+        warehouse=warehouse,
     )
 
     assert outcome.exit_code == EXIT_OK, outcome.reason

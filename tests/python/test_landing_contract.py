@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pytest
-from conftest import last_line, run_cli
-from landing_fixture import contract, write_minimal_landing
+from conftest import Workspace, last_line, run_cli
+from landing_fixture import (
+    assert_built_from_minimal_rows,
+    contract,
+    write_minimal_landing,
+)
 
 from cvm.settings import Settings
 
@@ -20,40 +23,28 @@ def test_contract_lists_every_table_and_marks_optional_ones() -> None:
     assert {name for name, spec in tables.items() if spec["optional"]} == set(OPTIONAL)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "folder"])
-def test_builds_from_each_form_and_without_optional_tables(
-    tmp_path: Path, warehouse: Path, fmt: str
+def test_builds_from_folders_of_parts_without_the_optional_tables(
+    workspace: Workspace,
 ) -> None:
-    # csv files for every table / folders of parquet parts with the optional
-    # tables missing altogether; parquet files are built by `make dbt-test`.
-    skip = OPTIONAL if fmt == "folder" else ()
-    landing = write_minimal_landing(tmp_path / "landing", fmt, skip=skip)
+    # folders of parquet parts with the optional tables missing altogether;
+    # CSV files for every table are test_bad_input's build, parquet files
+    # `make dbt-test`'s.
+    landing = write_minimal_landing(workspace.landing, "folder", skip=OPTIONAL)
 
-    result = run_cli("build", landing=landing, warehouse=warehouse)
+    result = run_cli("build", landing=landing, warehouse=workspace.warehouse)
 
     assert result.exit_code == 0, result.output[-3000:]
     # `build` writes the staging file; one customer is too few to validate
-    staged = Settings(landing_dir=landing, warehouse_path=warehouse).staging_path
-    con = duckdb.connect(str(staged), read_only=True)
-    assert con.sql("select count(*) from marts.dim_customers").fetchone() == (1,)
-    feedback_rows = con.sql("select count(*) from staging.stg_crm__feedback").fetchone()
-    assert feedback_rows == ((0,) if fmt == "folder" else (1,))
-    # an absent optional table still has its contract's typed columns
-    types = dict(
-        con.sql(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'staging' and table_name = 'stg_product__usage_daily'"
-        ).fetchall()
-    )
-    assert types["usage_date"] == "DATE"
-    assert types["key_actions"] == "INTEGER"
-    con.close()
+    staged = Settings(landing, workspace.warehouse).staging_path
+    with duckdb.connect(str(staged), read_only=True) as con:
+        # an absent optional table still has its contract's typed columns
+        assert_built_from_minimal_rows(con, feedback_rows=0)
 
 
-def test_missing_required_table_names_it(tmp_path: Path, warehouse: Path) -> None:
-    landing = write_minimal_landing(tmp_path / "landing", skip=("billing_invoices",))
+def test_missing_required_table_names_it(workspace: Workspace) -> None:
+    landing = write_minimal_landing(workspace.landing, skip=("billing_invoices",))
 
-    result = run_cli("build", landing=landing, warehouse=warehouse)
+    result = run_cli("build", landing=landing, warehouse=workspace.warehouse)
 
     assert result.exit_code == 1
     line = last_line(result.output)
@@ -61,18 +52,16 @@ def test_missing_required_table_names_it(tmp_path: Path, warehouse: Path) -> Non
     assert "billing_invoices.parquet" in line
 
 
-def test_missing_required_column_names_table_and_column(
-    tmp_path: Path, warehouse: Path
-) -> None:
+def test_missing_required_column_names_table_and_column(workspace: Workspace) -> None:
     landing = write_minimal_landing(
-        tmp_path / "landing",
+        workspace.landing,
         "parquet",
         drop_columns={
             "billing_subscription_versions": ("contract_end_date", "quantity")
         },
     )
 
-    result = run_cli("build", landing=landing, warehouse=warehouse)
+    result = run_cli("build", landing=landing, warehouse=workspace.warehouse)
 
     assert result.exit_code == 1
     line = last_line(result.output)
@@ -80,14 +69,14 @@ def test_missing_required_column_names_table_and_column(
     assert "missing required column(s): quantity, contract_end_date" in line
 
 
-def test_table_in_two_forms_is_an_error(tmp_path: Path, warehouse: Path) -> None:
-    landing = write_minimal_landing(tmp_path / "landing", "csv")
+def test_table_in_two_forms_is_an_error(workspace: Workspace) -> None:
+    landing = write_minimal_landing(workspace.landing, "csv")
     duckdb.sql(
         f"copy (select * from read_csv('{landing}/crm_referrals.csv')) "
         f"to '{landing}/crm_referrals.parquet'"
     )
 
-    result = run_cli("build", landing=landing, warehouse=warehouse)
+    result = run_cli("build", landing=landing, warehouse=workspace.warehouse)
 
     assert result.exit_code == 1
     line = last_line(result.output)

@@ -1,109 +1,29 @@
 """What people read holds no personal data; the job's files keep their modes.
 
-A landing directory with a distinctive value planted in every personal column
-of the landing contract (and in a record that cannot be split, which the
-quarantine keeps whole) goes through a successful and a failing run. Neither
-the published file (every table, view and column, and its bytes) nor anything
-else the job writes (stdout, dbt's log and artifacts, runs/) may carry it.
-The build file is for engineers and not scanned here.
+The session's landing data has a distinctive value planted in every personal
+column of the landing contract (and in a record that cannot be split, which
+the quarantine keeps whole; personal_data.py). It goes through the session's
+successful run (conftest's ``published_run``) and a failing run on a copy of
+its warehouse (``failed_validation``). Neither the published files (every
+table, view and column, and their bytes) nor anything else either run wrote
+(stdout, dbt's log and artifacts, runs/) may carry it. The build file is for
+engineers and not scanned here.
 """
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
 import duckdb
-import pytest
-from conftest import CliResult, run_cli
+from conftest import FailedRun, Published
+from personal_data import MARKER
 
-from cvm.generate import generate
 from cvm.settings import Settings
-
-# landing contract: the personal columns, per table
-PERSONAL_COLUMNS = {
-    "crm_contacts": ("email", "full_name", "phone"),
-    "billing_customers": ("email",),
-    "crm_nps_responses": ("comment",),
-    "crm_cancellations": ("reason_detail",),
-}
-MARKER = "zz-private"
-
-
-def planted(table: str, column: str) -> str:
-    return f"{MARKER}-{table}-{column}-7f3a@example.com"
-
-
-def plant_personal_values(landing: Path) -> None:
-    """Overwrite every personal column of a CSV landing directory."""
-    con = duckdb.connect()
-    for table, columns in PERSONAL_COLUMNS.items():
-        path = landing / f"{table}.csv"
-        replaced = ", ".join(
-            f"'{planted(table, column)}' as {column}" for column in columns
-        )
-        con.execute(
-            f"create or replace table planted as select * replace ({replaced}) "
-            f"from read_csv('{path}', all_varchar = true, header = true)"
-        )
-        con.execute(f"copy planted to '{path}' (header, delimiter ',')")
-    # a contact record that cannot be split (one field too many): the
-    # quarantine keeps its whole text
-    contacts = landing / "crm_contacts.csv"
-    header = contacts.read_text().splitlines()[0].split(",")
-    fields = [planted("crm_contacts", "malformed")] * (len(header) + 1)
-    with contacts.open("a") as out:
-        out.write(",".join(fields) + "\n")
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root = tmp_path_factory.mktemp("private")
-    landing = root / "landing"
-    generate(customers=120, months=24, seed=5, out=landing, fmt="csv", dirty=True)
-    plant_personal_values(landing)
-    warehouse = root / "warehouse" / "cvm.duckdb"
-    umask = os.umask(0o022)  # the usual umask: files 0644 unless the job says
-    try:
-        ok = run_cli("run", landing=landing, warehouse=warehouse)
-        assert ok.exit_code == 0, ok.output[-4000:]
-        first_mode = _mode(warehouse)
-        os.chmod(warehouse, 0o640)  # an operator restricts the published file
-        failed = _fail_a_run(landing, warehouse)
-    finally:
-        os.umask(umask)
-    return {
-        "warehouse": warehouse,
-        "outputs": [ok, failed],
-        "first_mode": first_mode,
-    }
 
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def _fail_a_run(landing: Path, warehouse: Path) -> CliResult:
-    # a failing run: a quarter of the contacts cannot be split, so the
-    # quarantined share fails validation (its reasons are logged and printed)
-    contacts = landing / "crm_contacts.csv"
-    lines = contacts.read_text().splitlines()
-    extra = ",".join([planted("crm_contacts", "malformed")] * 20)
-    contacts.write_text(
-        "\n".join(
-            [lines[0]]
-            + [
-                line + ("," + extra if n % 4 == 0 else "")
-                for n, line in enumerate(lines[1:])
-            ]
-        )
-        + "\n"
-    )
-    failed = run_cli("run", landing=landing, warehouse=warehouse)
-    assert failed.exit_code == 1, failed.output[-4000:]
-    return failed
 
 
 def _columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
@@ -114,41 +34,55 @@ def _columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     ).fetchall()
 
 
-def test_the_published_file_holds_the_marts_and_the_run_log_only(runs) -> None:
-    con = duckdb.connect(str(runs["warehouse"]), read_only=True)
-    try:
-        schemas = {schema for schema, _, _ in _columns(con)}
-        views = con.sql(
-            "select count(*) from duckdb_views() "
-            "where database_name = current_database() and not internal"
-        ).fetchone()[0]
-        described = con.sql(
-            "select count(*) filter (where comment is null), count(*) "
-            "from duckdb_tables() where database_name = current_database()"
-        ).fetchone()
-    finally:
-        con.close()
-    assert schemas == {"marts"}
-    assert views == 0
-    assert described[0] == 0 and described[1] > 20  # every table described
+def _published_files(
+    published_run: Published, failed_validation: FailedRun
+) -> list[Path]:
+    """The published file after the successful run, and after the failed one."""
+    return [published_run.warehouse, failed_validation.warehouse]
 
 
-def test_no_personal_value_in_the_published_file(runs) -> None:
-    warehouse = runs["warehouse"]
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        found = [
-            f"{schema}.{table}.{column}"
-            for schema, table, column in _columns(con)
-            if con.execute(
-                f'select count(*) from "{schema}"."{table}" '
-                f"where cast(\"{column}\" as varchar) ilike '%{MARKER}%'",
+def test_the_published_file_holds_the_marts_and_the_run_log_only(
+    published_run: Published, failed_validation: FailedRun
+) -> None:
+    for warehouse in _published_files(published_run, failed_validation):
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            schemas = {schema for schema, _, _ in _columns(con)}
+            views = con.sql(
+                "select count(*) from duckdb_views() "
+                "where database_name = current_database() and not internal"
             ).fetchone()[0]
-        ]
-    finally:
-        con.close()
-    assert found == []
-    assert MARKER.encode() not in warehouse.read_bytes()  # nor in freed blocks
+            described = con.sql(
+                "select count(*) filter (where comment is null), count(*) "
+                "from duckdb_tables() where database_name = current_database()"
+            ).fetchone()
+        finally:
+            con.close()
+        assert schemas == {"marts"}, warehouse
+        assert views == 0, warehouse
+        # every table described
+        assert described[0] == 0 and described[1] > 20, warehouse
+
+
+def test_no_personal_value_in_the_published_file(
+    published_run: Published, failed_validation: FailedRun
+) -> None:
+    for warehouse in _published_files(published_run, failed_validation):
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            found = [
+                f"{schema}.{table}.{column}"
+                for schema, table, column in _columns(con)
+                if con.execute(
+                    f'select count(*) from "{schema}"."{table}" '
+                    f"where cast(\"{column}\" as varchar) ilike '%{MARKER}%'",
+                ).fetchone()[0]
+            ]
+        finally:
+            con.close()
+        assert found == [], warehouse
+        # nor in freed blocks
+        assert MARKER.encode() not in warehouse.read_bytes(), warehouse
 
 
 def _written_files(warehouse: Path) -> list[Path]:
@@ -163,36 +97,69 @@ def _written_files(warehouse: Path) -> list[Path]:
     ]
 
 
-def test_no_personal_value_in_stdout_logs_or_run_results(runs) -> None:
-    outputs: list[CliResult] = runs["outputs"]
-    for result in outputs:
+def test_the_planted_values_went_through_both_runs(
+    published_run: Published, failed_validation: FailedRun
+) -> None:
+    # the scans here mean something: the runs read the planted values (the
+    # build file keeps the landing rows, and the quarantine the records
+    # that could not be split, their text withheld)
+    builds = [
+        # the published run's build file; the failed run's staging file
+        Settings(Path(), published_run.warehouse).build_path,
+        Settings(Path(), failed_validation.warehouse).staging_path,
+    ]
+    for build in builds:
+        with duckdb.connect(str(build), read_only=True) as con:
+            planted_emails = con.sql(
+                "select count(*) from landing.crm_contacts "
+                f"where email like '{MARKER}%'"
+            ).fetchone()[0]
+            unsplit = con.sql(
+                "select count(*) from staging.stg_landing__quarantine "
+                "where source_table = 'crm_contacts' and rule = 'malformed_row'"
+            ).fetchone()[0]
+        assert planted_emails > 100, build
+        assert unsplit >= 1, build
+
+
+def test_no_personal_value_in_stdout_logs_or_run_results(
+    published_run: Published, failed_validation: FailedRun
+) -> None:
+    for result in (published_run.result, failed_validation.result):
         assert MARKER not in result.output
-    files = _written_files(runs["warehouse"])
-    assert any(path.name == "dbt.log" for path in files)
-    assert any(path.name == "dbt_run_results.json" for path in files)
-    assert [path for path in files if MARKER.encode() in path.read_bytes()] == []
+    for warehouse in _published_files(published_run, failed_validation):
+        files = _written_files(warehouse)
+        assert any(path.name == "dbt.log" for path in files)
+        assert any(path.name == "dbt_run_results.json" for path in files)
+        assert [path for path in files if MARKER.encode() in path.read_bytes()] == []
 
 
 def test_the_job_keeps_the_published_mode_and_writes_everything_else_0600(
-    runs,
+    published_run: Published, failed_validation: FailedRun
 ) -> None:
-    warehouse = runs["warehouse"]
     # a first publish under umask 022 is readable by BI users, in a folder
     # they can enter
-    assert runs["first_mode"] == 0o644
-    assert _mode(warehouse.parent) == 0o755
-    # the operator's chmod survives the next run (its run-log row is added)
+    first = published_run.warehouse
+    assert _mode(first) == 0o644
+    assert _mode(first.parent) == 0o755
+    # the operator's chmod (0640, on a copy) survives the next run, whose
+    # run-log row is added to the published file
+    warehouse = failed_validation.warehouse
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        statuses = con.sql("select status from marts.pipeline_runs").fetchall()
+    assert sorted(statuses) == [("failed",), ("success",)]
     assert _mode(warehouse) == 0o640
     assert Settings(Path(), warehouse).build_path.exists()
-    # the report is for whoever reads the marts: the published file's mode
-    # when it was written (by the first run; the failed run wrote none)
-    report = warehouse.parent / "report"
-    assert _mode(report / "index.html") == runs["first_mode"]
-    assert _mode(report) == 0o755
-    others = {
-        str(path.relative_to(warehouse.parent)): oct(_mode(path))
-        for path in warehouse.parent.rglob("*")
-        if path not in {warehouse, report, report / "index.html"}
-        and _mode(path) & 0o077
-    }
-    assert others == {}  # build file, logs, runs/, target/: the owner's only
+    for published in (first, warehouse):
+        # the report is for whoever reads the marts: the published file's
+        # mode when it was written (by the first run; the failed run wrote none)
+        report = published.parent / "report"
+        assert _mode(report / "index.html") == 0o644
+        assert _mode(report) == 0o755
+        others = {
+            str(path.relative_to(published.parent)): oct(_mode(path))
+            for path in published.parent.rglob("*")
+            if path not in {published, report, report / "index.html"}
+            and _mode(path) & 0o077
+        }
+        assert others == {}  # build file, logs, runs/, target/: the owner's only

@@ -1,19 +1,20 @@
 """The semantic layer (models/semantic/): MetricFlow accepts it, and its
 metrics give the marts' own numbers.
 
-One warehouse per session: the one `make dbt-test` built
-(target/test_warehouse) when it was built from the same generated landing
-data and holds the time spine, else a build of the models into a temporary
-directory. `mf` reads the semantic manifest from the project's
-target/semantic_manifest.json (its path is fixed), so the session first runs
-`dbt parse` into the project's target/; it then opens the warehouse through
-the profile output `read_only`, as it would read the published file.
+The warehouse is a copy of the session's build file (conftest's
+``published_run``: the whole job on small generated data; the build file
+holds the time spine), named cvm.duckdb as the semantic manifest's catalog
+is. `mf` reads the semantic manifest from the project's
+target/semantic_manifest.json (its path is fixed), which the session's
+`dbt parse` writes (conftest's ``project_manifest``); it then opens the
+warehouse through the profile output `read_only`, as it would read the
+published file.
 """
 
 from __future__ import annotations
 
-import filecmp
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,16 +23,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, Published
 
-from cvm.generate import generate
+from cvm.settings import Settings
 
 BIN = Path(sys.executable).parent
-MAKE_LANDING = PROJECT_DIR / "target" / "test_landing"
-MAKE_WAREHOUSE = PROJECT_DIR / "target" / "test_warehouse" / "cvm.duckdb"
-# the Makefile's dbt-test data: cvm generate --customers 400 --months 24
-# --seed 7 --dirty --format parquet
-LANDING = {"customers": 400, "months": 24, "seed": 7, "dirty": True, "fmt": "parquet"}
 TOLERANCE = 1e-9
 
 
@@ -57,70 +53,30 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
-def _same_tree(left: Path, right: Path) -> bool:
-    compared = filecmp.dircmp(left, right)
-    if compared.left_only or compared.right_only or compared.funny_files:
-        return False
-    _, mismatch, errors = filecmp.cmpfiles(
-        left, right, compared.common_files, shallow=False
-    )
-    return (
-        not mismatch
-        and not errors
-        and all(_same_tree(left / sub, right / sub) for sub in compared.common_dirs)
-    )
-
-
-def _has_time_spine(warehouse: Path) -> bool:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return bool(
-            con.execute(
-                "select count(*) from duckdb_tables() "
-                "where schema_name = 'utilities' and table_name = 'util_days'"
-            ).fetchone()[0]
-        )
-
-
-def _reusable(landing: Path) -> bool:
-    """The Makefile's warehouse, built after its landing data = ours."""
-    if not (MAKE_WAREHOUSE.exists() and MAKE_LANDING.exists()):
-        return False
-    landed = max(p.stat().st_mtime for p in MAKE_LANDING.rglob("*"))
-    return (
-        MAKE_WAREHOUSE.stat().st_mtime > landed
-        and _same_tree(landing, MAKE_LANDING)
-        and _has_time_spine(MAKE_WAREHOUSE)
-    )
-
-
 @pytest.fixture(scope="session")
-def mf_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment `mf` runs in, pointed at a built test warehouse."""
+def mf_env(
+    tmp_path_factory: pytest.TempPathFactory,
+    published_run: Published,
+    project_manifest: dict[str, Any],
+) -> dict[str, str]:
+    """The environment `mf` runs in, pointed at the session's build file."""
     root = tmp_path_factory.mktemp("semantic_layer")
-    landing = root / "landing"
-    generate(out=landing, **LANDING)
-    if _reusable(landing):
-        warehouse = MAKE_WAREHOUSE
-    else:
-        warehouse = root / "warehouse" / "cvm.duckdb"
-        warehouse.parent.mkdir()
-        build_env = _env(
-            warehouse,
-            landing,
-            DBT_LOG_PATH=str(root / "logs"),
-            DBT_TARGET_PATH=str(root / "target"),
-        )
-        for args in (["seed"], ["run"]):
-            done = _run([str(BIN / "dbt"), *args], build_env)
-            assert done.returncode == 0, done.stdout[-4000:]
+    warehouse = root / "warehouse" / "cvm.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(Settings(Path(), published_run.warehouse).build_path, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        spine = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'utilities' and table_name = 'util_days'"
+        ).fetchone()[0]
+    assert spine, f"{warehouse} has no time spine"
     # read-only, as it would read the published file beside BI tools
     env = _env(
-        warehouse, landing, DBT_LOG_PATH=str(root / "logs"), CVM_TARGET="read_only"
+        warehouse,
+        published_run.landing,
+        DBT_LOG_PATH=str(root / "logs"),
+        CVM_TARGET="read_only",
     )
-    # mf reads <project>/target/semantic_manifest.json; a full parse, since
-    # partial parsing can keep a metric whose measure was removed
-    parsed = _run([str(BIN / "dbt"), "parse", "--no-partial-parse"], env)
-    assert parsed.returncode == 0, parsed.stdout[-4000:]
     env["CVM_TEST_WAREHOUSE"] = str(warehouse)
     return env
 
