@@ -6,6 +6,15 @@
     Event windows are counted in whole months ending with the observation
     month (the last 6 months stand for 180 days, 3 for 90, 12 for 365). -#}
 
+{#- what the dated events add to their customer's month -#}
+{%- set measures = [
+    'tickets_opened', 'urgent_tickets', 'open_ticket_change',
+    'csat_score_sum', 'csat_responses', 'late_invoices',
+    'checked_invoices', 'days_to_pay_sum', 'paid_invoices',
+    'failed_payments', 'engagement_activities', 'referrals_made',
+    'feedback_given',
+] %}
+
 with
 
 grid as (
@@ -189,13 +198,7 @@ events as (
             ],
         },
         ['customer_id', 'event_date'],
-        [
-            'tickets_opened', 'urgent_tickets', 'open_ticket_change',
-            'csat_score_sum', 'csat_responses', 'late_invoices',
-            'checked_invoices', 'days_to_pay_sum', 'paid_invoices',
-            'failed_payments', 'engagement_activities', 'referrals_made',
-            'feedback_given',
-        ],
+        measures,
     ) }}
 
 ),
@@ -222,19 +225,35 @@ events_monthly as (
             else
                 cast({{ dbt.date_trunc('month', 'events.event_date') }} as date)
         end as month_start,
-        sum(events.tickets_opened) as tickets_opened,
-        sum(events.urgent_tickets) as urgent_tickets,
-        sum(events.open_ticket_change) as open_ticket_change,
-        sum(events.csat_score_sum) as csat_score_sum,
-        sum(events.csat_responses) as csat_responses,
-        sum(events.late_invoices) as late_invoices,
-        sum(events.checked_invoices) as checked_invoices,
-        sum(events.days_to_pay_sum) as days_to_pay_sum,
-        sum(events.paid_invoices) as paid_invoices,
-        sum(events.failed_payments) as failed_payments,
-        sum(events.engagement_activities) as engagement_activities,
-        sum(events.referrals_made) as referrals_made,
-        sum(events.feedback_given) as feedback_given
+        -- whole numbers, as bigint: DuckDB sums integers into 128-bit
+        -- integers, and the trailing sums below took 15-25% more CPU time
+        -- over those (100k customers)
+        cast(sum(events.tickets_opened) as {{ dbt.type_bigint() }})
+            as tickets_opened,
+        cast(sum(events.urgent_tickets) as {{ dbt.type_bigint() }})
+            as urgent_tickets,
+        cast(sum(events.open_ticket_change) as {{ dbt.type_bigint() }})
+            as open_ticket_change,
+        cast(sum(events.csat_score_sum) as {{ dbt.type_bigint() }})
+            as csat_score_sum,
+        cast(sum(events.csat_responses) as {{ dbt.type_bigint() }})
+            as csat_responses,
+        cast(sum(events.late_invoices) as {{ dbt.type_bigint() }})
+            as late_invoices,
+        cast(sum(events.checked_invoices) as {{ dbt.type_bigint() }})
+            as checked_invoices,
+        cast(sum(events.days_to_pay_sum) as {{ dbt.type_bigint() }})
+            as days_to_pay_sum,
+        cast(sum(events.paid_invoices) as {{ dbt.type_bigint() }})
+            as paid_invoices,
+        cast(sum(events.failed_payments) as {{ dbt.type_bigint() }})
+            as failed_payments,
+        cast(sum(events.engagement_activities) as {{ dbt.type_bigint() }})
+            as engagement_activities,
+        cast(sum(events.referrals_made) as {{ dbt.type_bigint() }})
+            as referrals_made,
+        cast(sum(events.feedback_given) as {{ dbt.type_bigint() }})
+            as feedback_given
     from events
     inner join customer_start
         on events.customer_id = customer_start.customer_id
