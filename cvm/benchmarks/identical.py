@@ -11,7 +11,7 @@ included: the dbt Python models import it from the project directory they
 run in). Both it and the working tree as it is now (uncommitted changes
 included) run ``dbt build --exclude-resource-type unit_test`` on the same
 landing data into fresh DuckDB files, and ``cvm.compare_warehouses`` compares
-every table of both files with EXCEPT ALL both ways (duplicates count),
+every table and view of both files with EXCEPT ALL both ways (duplicates count),
 printing one line per table.
 
 The landing data: the test data of ``make dbt-test`` (400 customers, 24
@@ -63,8 +63,13 @@ def export_revision(revision: str, out: Path) -> str:
 
 
 def build(project: Path, landing: Path, root: Path) -> Path:
-    """``dbt build`` of ``project`` on ``landing`` into ``root``; the warehouse."""
-    warehouse = root / "cvm.duckdb"
+    """``dbt build`` of ``project`` on ``landing`` into ``root``; the warehouse.
+
+    The file is named after ``root`` (``before.duckdb``, ``after.duckdb``):
+    its views name their catalog, the file's name, so both files can be
+    attached side by side and their views compared too.
+    """
+    warehouse = root / f"{root.name}.duckdb"
     cmd = [DBT, *BUILD, "--project-dir", str(project)]
     cmd += ["--profiles-dir", str(project / "profiles")]
     env = dbt_env(root, landing, warehouse)
@@ -124,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {error}")
                 failed += 1
                 continue
-            failed += compare(str(before), str(after), args.schemas, args.ignore)
+            failed += compare(
+                str(before), str(after), args.schemas, args.ignore, views=True
+            )
         print("\nIDENTICAL" if failed == 0 else "\nNOT IDENTICAL (see above)")
         return 0 if failed == 0 else 1
     finally:

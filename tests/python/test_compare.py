@@ -101,7 +101,12 @@ def test_the_script_builds_both_sides_and_fails_on_a_difference(
     assert built == [(tmp_path / "w" / "base", landing), (PROJECT_DIR, landing)]
     assert "NOT IDENTICAL" in capsys.readouterr().out
 
-    monkeypatch.setattr(identical, "build", lambda project, landing, root: before)
+    again = same(tmp_path / "again.duckdb")
+    monkeypatch.setattr(
+        identical,
+        "build",
+        lambda project, landing, root: before if project != PROJECT_DIR else again,
+    )
     code = identical.main(
         ["--base", "HEAD", "--landing", str(landing), "--keep", str(tmp_path / "w")]
     )
