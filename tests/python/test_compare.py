@@ -112,3 +112,25 @@ def test_the_script_builds_both_sides_and_fails_on_a_difference(
     )
     assert code == 0
     assert capsys.readouterr().out.rstrip().endswith("IDENTICAL")
+
+
+def test_views_are_compared_with_views_true_even_against_a_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a model that was a view before and is a table after (or back) is
+    # still compared; its view reads the file's own catalog
+    before = warehouse(
+        tmp_path / "before.duckdb",
+        "create table marts.t as select * from range(3) r(x)",
+        "create view marts.v as select x * 2 as y from before.marts.t",
+    )
+    after = warehouse(
+        tmp_path / "after.duckdb",
+        "create table marts.t as select * from range(3) r(x)",
+        "create table marts.v as select * from (values (0), (2), (5)) v(y)",
+    )
+    assert compare(str(before), str(after), ["marts"], [], views=True) == 1
+    assert "DIFFERS   marts.v: 1 rows only before, 1 only after" in (
+        capsys.readouterr().out
+    )
+    assert compare(str(before), str(after), ["marts"], []) == 0  # tables only
