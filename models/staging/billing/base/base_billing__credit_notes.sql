@@ -43,4 +43,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

@@ -48,4 +48,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

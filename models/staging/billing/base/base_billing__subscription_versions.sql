@@ -62,4 +62,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

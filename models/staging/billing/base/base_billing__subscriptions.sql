@@ -39,4 +39,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

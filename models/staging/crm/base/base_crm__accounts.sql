@@ -51,4 +51,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

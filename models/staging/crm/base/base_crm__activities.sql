@@ -34,4 +34,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

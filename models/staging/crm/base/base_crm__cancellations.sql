@@ -37,4 +37,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

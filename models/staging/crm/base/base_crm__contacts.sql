@@ -33,4 +33,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

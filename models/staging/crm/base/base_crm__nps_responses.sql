@@ -42,4 +42,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

@@ -35,4 +35,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04

@@ -31,4 +31,4 @@ checked as (
 
 )
 
-select * from checked
+select * from checked  -- noqa: AM04
