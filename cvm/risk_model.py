@@ -387,7 +387,7 @@ class Observations:
                 if len(candidates)
                 else None
             )
-        del horizon_end, label, ordered, candidates
+        del horizon_end, label, ordered
         wanted = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *samples]))
         with self._registered(pd.DataFrame({"position": wanted})) as positions:
             # the sampled keys (a known few) probe the features

@@ -206,19 +206,24 @@ def test_a_training_sample_is_the_sample_of_every_observation(max_rows: int) -> 
         labelled = data["is_labelled"].to_numpy(dtype=bool)
         y = data["is_churned_within_horizon"].fillna(False).astype(int).to_numpy()
         months = sorted(data["observation_month"].unique())
+        cutoffs = [None, months[3], months[-4], months[0]]
         with observations_of(con, labelled_only) as observations:
             assert observations.months() == months
-            for known_by in [None, months[3], months[-4], months[0]]:
+            assert observations.trainings(max_rows, []) == []
+            # several cut-offs read at once, as the backtest reads them
+            at_once = observations.trainings(max_rows, cutoffs)
+            for known_by, together in zip(cutoffs, at_once, strict=True):
                 candidates = labelled.copy()
                 if known_by is not None:
                     candidates &= (data["horizon_end_month"] <= known_by).to_numpy()
                 rows = np.flatnonzero(candidates)
                 keep = rows[sample_rows(len(rows), max_rows)]
-                training = observations.training(max_rows, known_by=known_by)
-                assert_same_frame(training.x, x.iloc[keep])
-                np.testing.assert_array_equal(training.y, y[keep])
                 bounds = (y[rows].min(), y[rows].max()) if len(rows) else None
-                assert training.labels == bounds
+                alone = observations.training(max_rows, known_by=known_by)
+                for training in (alone, together):
+                    assert_same_frame(training.x, x.iloc[keep])
+                    np.testing.assert_array_equal(training.y, y[keep])
+                    assert training.labels == bounds
 
 
 def test_a_month_and_its_holdout_are_those_of_every_observation() -> None:

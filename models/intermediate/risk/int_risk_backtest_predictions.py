@@ -16,12 +16,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     months_back = int(dbt.config.get("risk_backtest_months"))
     max_rows = int(dbt.config.get("risk_max_training_rows"))
-    with Observations(
-        session,
-        dbt.ref("int_customer_risk_features"),
-        dbt.ref("int_customer_churn_labels"),
-        labelled_only=True,
-    ) as observations:
+    features = dbt.ref("int_customer_risk_features")
+    labels = dbt.ref("int_customer_churn_labels")
+    with Observations(session, features, labels, labelled_only=True) as observations:
         months = observations.months()[-months_back:]
         scored = backtest(observations, months, max_rows)
     return pd.DataFrame(

@@ -33,12 +33,9 @@ def model(dbt, session):
     max_holdout = int(dbt.config.get("risk_importance_rows"))
     chosen = chosen_model(dbt.ref("int_risk_backtest_metrics"))
     names = list(FEATURES)
-    with Observations(
-        session,
-        dbt.ref("int_customer_risk_features"),
-        dbt.ref("int_customer_churn_labels"),
-        labelled_only=True,
-    ) as observations:
+    features = dbt.ref("int_customer_risk_features")
+    labels = dbt.ref("int_customer_churn_labels")
+    with Observations(session, features, labels, labelled_only=True) as observations:
         months = observations.months()
         # every labelled observation; those whose label was known in the
         # last month, for the importance

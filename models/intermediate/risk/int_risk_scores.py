@@ -55,12 +55,9 @@ def model(dbt, session):
     horizon = int(dbt.config.get("risk_horizon_months"))
     max_rows = int(dbt.config.get("risk_max_training_rows"))
     chosen = chosen_model(dbt.ref("int_risk_backtest_metrics"))
-    with Observations(
-        session,
-        dbt.ref("int_customer_risk_features"),
-        dbt.ref("int_customer_churn_labels"),
-        labelled_only=False,
-    ) as observations:
+    features = dbt.ref("int_customer_risk_features")
+    labels = dbt.ref("int_customer_churn_labels")
+    with Observations(session, features, labels, labelled_only=False) as observations:
         months = observations.months()[-(history + horizon) :]
         training = observations.training(max_rows)
         linear = fit(LOGISTIC, training)
