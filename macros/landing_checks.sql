@@ -75,17 +75,16 @@
 {% endmacro %}
 
 {% macro default__landing_raw_row_of_rule_breakers(relation_alias) %}
-    {#- Engines without `* replace` keep every row's _raw_row. -#}
+    {#- Engines without `* exclude` keep every row's _raw_row. -#}
     {{ relation_alias }}.*
 {% endmacro %}
 
 {% macro duckdb__landing_raw_row_of_rule_breakers(relation_alias) %}
-    {#- Every column of the relation, _raw_row null where no rule is broken
-        (it is only stored to be shown in the quarantine). -#}
-    {{ relation_alias }}.* replace (
-        case
-            when {{ relation_alias }}._quarantine_rule is not null
-                then {{ relation_alias }}._raw_row
-        end as _raw_row
-    )
+    {#- Every column of the relation, _raw_row (now the last) null where no
+        rule is broken: it is only stored to be shown in the quarantine. -#}
+    {{ relation_alias }}.* exclude (_raw_row),
+    case
+        when {{ relation_alias }}._quarantine_rule is not null
+            then {{ relation_alias }}._raw_row
+    end as _raw_row
 {% endmacro %}
