@@ -26,20 +26,22 @@ from personal_data import break_a_quarter_of_the_contacts, plant_personal_values
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-# Test modules, the heaviest first (dbt builds; seconds of work on an idle
-# 2-core machine in brackets, measured with --durations). `make pytest` runs
-# two xdist workers with `--dist loadfile --no-loadscope-reorder`: whole
-# modules, handed out in this order (pytest_collection_modifyitems), so the
-# long ones start first and the short ones fill in at the end. The second
-# module needs no session warehouse, so the second worker does not wait for
-# the first one's `published_run`. Modules not named here come last.
+# Test modules, the heaviest first (by their dbt builds and runs, measured
+# with --durations; a session fixture counts for the first module that asks
+# for it). `make pytest` runs two xdist workers with `--dist loadfile
+# --no-loadscope-reorder`: whole modules, handed out in this order
+# (pytest_collection_modifyitems), so the long ones start first and the
+# short ones fill in at the end. The second module needs no session
+# warehouse, so the second worker does not wait for the first one's
+# `published_run`. Modules not named here come last.
 HEAVIEST_FIRST = (
     "test_orchestration.py",
     "test_bad_input.py",
+    # builds `failed_validation` while test_orchestration runs its other tests
+    "test_private_data.py",
     "test_publish.py",
     "test_renewal_risk.py",
     "test_landing_contract.py",
-    "test_private_data.py",
     "test_semantic_layer.py",
     "test_machine_failures.py",
     "test_report.py",

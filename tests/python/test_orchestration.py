@@ -164,31 +164,6 @@ def test_failing_dbt_test_publishes_nothing(
     assert test in last["failure_reason"]
 
 
-def test_failing_expectation_publishes_nothing(
-    published: Path, failed_validation: FailedRun
-) -> None:
-    # a quarter of the contacts exported as records that cannot be split:
-    # dbt quarantines them and passes; the expectation on the quarantined
-    # share fails (conftest's session fixture: test_private_data reads the
-    # same failed run)
-    warehouse, result = failed_validation.warehouse, failed_validation.result
-    assert result.exit_code == 1, result.output[-3000:]
-    assert marts_fingerprint(warehouse) == marts_fingerprint(published)
-    failed = next(line for line in result.output.splitlines() if "FAILED" in line)
-
-    assert "FAILED in validate" in failed
-    assert "landing_tables.quarantined_share" in failed
-    assert "crm_contacts" in failed
-    last = run_log(warehouse)[-1]
-    assert last["status"] == "failed" and not last["published"]
-    assert last["exit_code"] == 1 and last["failed_step"] == "validate"
-    assert last["expectations_failed"] >= 1
-    summary = json.loads(last["gx_summary"])
-    assert summary["landing_tables"]["failed"] >= 1
-    results = json.loads((Path(last["results_path"]) / "gx_results.json").read_text())
-    assert results["success"] is False
-
-
 def test_crash_exits_2_logs_it_and_publishes_nothing(
     published: Path, landing: Path, tmp_path: Path
 ) -> None:
@@ -271,7 +246,7 @@ def test_summary_says_loudly_when_the_numbers_are_demo_data(
     assert lines[0].startswith(banner) and lines[-1].startswith(banner)
 
 
-# -- kill -9 --------------------------------------------------------------------
+# -- SIGTERM mid-build ---------------------------------------------------------
 
 
 def test_sigterm_mid_build_is_logged_and_releases_the_lock(
@@ -295,7 +270,7 @@ def test_sigterm_mid_build_is_logged_and_releases_the_lock(
     assert settings.lock_path.read_text() == ""  # released cleanly: not stale
 
 
-# -- readers and the lock -------------------------------------------------------
+# -- the lock ------------------------------------------------------------------
 
 LOCK_HOLDER = """
 import sys, time
@@ -414,6 +389,35 @@ def test_kill_9_mid_build_keeps_the_published_file_and_a_backfill_converges(
     assert query(warehouse, "select max(month_start) from marts.fct_mrr_movements") == [
         (datetime.date(2026, 10, 1),)
     ]
+
+
+# -- a failing expectation (the session's failed run) --------------------------
+
+
+def test_failing_expectation_publishes_nothing(
+    published: Path, failed_validation: FailedRun
+) -> None:
+    # a quarter of the contacts exported as records that cannot be split:
+    # dbt quarantines them and passes; the expectation on the quarantined
+    # share fails (conftest's session fixture: test_private_data reads the
+    # same failed run, and usually builds it on the other worker while this
+    # module runs the tests above: this test comes last)
+    warehouse, result = failed_validation.warehouse, failed_validation.result
+    assert result.exit_code == 1, result.output[-3000:]
+    assert marts_fingerprint(warehouse) == marts_fingerprint(published)
+    failed = next(line for line in result.output.splitlines() if "FAILED" in line)
+
+    assert "FAILED in validate" in failed
+    assert "landing_tables.quarantined_share" in failed
+    assert "crm_contacts" in failed
+    last = run_log(warehouse)[-1]
+    assert last["status"] == "failed" and not last["published"]
+    assert last["exit_code"] == 1 and last["failed_step"] == "validate"
+    assert last["expectations_failed"] >= 1
+    summary = json.loads(last["gx_summary"])
+    assert summary["landing_tables"]["failed"] >= 1
+    results = json.loads((Path(last["results_path"]) / "gx_results.json").read_text())
+    assert results["success"] is False
 
 
 # -- backfill -------------------------------------------------------------------
